@@ -1,0 +1,1 @@
+"""cosmos-flow: a world-foundation-model platform for physical AI."""

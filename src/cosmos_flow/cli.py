@@ -1,0 +1,37 @@
+"""The `cosmos-flow` command line (also merged into `kedro`'s commands by Kedro).
+
+Commands here call library code only; errors are one sentence, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from cosmos_flow.video import VideoError, probe
+
+
+@click.group(name="cosmos-flow", help="cosmos-flow: world-foundation-model tools for physical AI.")
+def cli() -> None:
+    pass
+
+
+@cli.command(name="probe")
+@click.argument("videos", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def probe_command(videos: tuple[str, ...]) -> None:
+    """Print size, frame rate, frame count, duration, codec and audio of each video, as JSON lines."""
+    failed = False
+    for path in videos:
+        try:
+            click.echo(json.dumps(probe(path).to_dict()))
+        except VideoError as error:
+            click.echo(f"error: {error.sentence}", err=True)
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+def main() -> None:
+    cli()

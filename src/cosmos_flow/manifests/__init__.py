@@ -1,0 +1,1 @@
+"""The manifests that flow between pipelines: their column contracts, builders and validation."""

@@ -1,0 +1,58 @@
+"""Column contracts of the project's tables (DESIGN.md, "Data contracts").
+
+Other pipelines, tests and users rely on these names and types: add columns freely, never rename.
+Each contract maps a column to a pandas dtype; nullable columns use pandas' nullable dtypes.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+CONTRACTS: dict[str, dict[str, str]] = {
+    "videos": {
+        "video_id": "string",
+        "path": "string",
+        "source": "string",
+        "width": "int64",
+        "height": "int64",
+        "fps": "float64",
+        "num_frames": "int64",
+        "duration_s": "float64",
+        "codec": "string",
+        "has_audio": "bool",
+    },
+    "quarantine": {
+        "path": "string",
+        "stage": "string",
+        "reason": "string",
+    },
+}
+
+VIDEO_SOURCES = ("user", "sample", "sim")
+
+
+class ContractError(ValueError):
+    """A table does not have the columns its contract names."""
+
+
+def empty_table(contract: str) -> pd.DataFrame:
+    """A table with the contract's columns and types and no rows."""
+    columns = CONTRACTS[contract]
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
+
+
+def conform(frame: pd.DataFrame, contract: str, where: str = "table") -> pd.DataFrame:
+    """Check `frame` has every contract column and cast them to the contract's types.
+
+    Contract columns come first, in contract order; extra columns follow unchanged.
+    """
+    columns = CONTRACTS[contract]
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise ContractError(f"{where} lacks the {contract} contract's columns {missing}")
+    try:
+        frame = frame.astype(columns)
+    except (TypeError, ValueError) as error:
+        raise ContractError(f"{where} does not fit the {contract} contract's types: {error}") from None
+    extras = [name for name in frame.columns if name not in columns]
+    return frame[list(columns) + extras].reset_index(drop=True)

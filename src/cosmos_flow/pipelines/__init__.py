@@ -1,0 +1,1 @@
+"""Kedro pipelines: thin wiring over the library, one folder per pipeline."""

@@ -1,0 +1,68 @@
+"""The ingest pipeline, run for real through a KedroSession in a throwaway copy of the project."""
+
+import shutil
+
+import mlflow
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow.tracking import MlflowClient
+from support import PROJECT_ROOT, numbered_frames
+
+from cosmos_flow.video import write_video
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """conf/ and pyproject.toml copied to tmp_path, which becomes the working directory."""
+    shutil.copytree(PROJECT_ROOT / "conf", tmp_path / "conf", ignore=shutil.ignore_patterns("local"))
+    (tmp_path / "conf" / "local").mkdir()
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "src").mkdir()  # Kedro wants the source folder; the package itself is installed
+    (tmp_path / "data" / "01_raw" / "videos").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    bootstrap_project(tmp_path)
+    yield tmp_path
+    while mlflow.active_run() is not None:  # kedro-mlflow leaves its run open in this process
+        mlflow.end_run()
+    mlflow.set_tracking_uri(None)
+
+
+def run_ingest(project, **runtime_params):
+    with KedroSession.create(project_path=project, runtime_params=runtime_params or None) as session:
+        session.run(pipeline_names=["ingest"])
+
+
+def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project, bad_input_corpus):
+    videos_folder = project / "data" / "01_raw" / "videos"
+    write_video(videos_folder / "my clip.mp4", numbered_frames(12), fps=12)
+    for name in ("zero_byte", "text_as_mp4", "audio_only"):
+        path = bad_input_corpus[name][0]
+        shutil.copy(path, videos_folder / path.name)
+
+    run_ingest(project)
+
+    videos = pd.read_parquet(project / "data/02_intermediate/videos.parquet")
+    quarantine = pd.read_parquet(project / "data/02_intermediate/quarantine.parquet")
+    assert sorted(videos["source"]) == ["sample"] * 5 + ["user"]
+    test_mp4 = videos[videos["path"].str.endswith("tests/test.mp4")].iloc[0]
+    assert (test_mp4.width, test_mp4.height, test_mp4.fps) == (160, 90, 25.0)
+    assert 5200 <= test_mp4.num_frames <= 5400
+    assert sorted(quarantine["path"].map(lambda p: p.rsplit("/", 1)[-1])) == ["empty.mp4", "notes.mp4", "voice.m4a"]
+
+    metrics = pd.read_json(project / "data/08_reporting/ingest_metrics.json", typ="series")
+    assert metrics["videos"] == 6 and metrics["quarantined"] == 3
+
+    client = MlflowClient(f"sqlite:///{project / 'mlflow.db'}")
+    (run,) = client.search_runs([client.get_experiment_by_name("cosmos_flow").experiment_id])
+    assert run.info.status == "FINISHED"
+    assert run.data.params["ingest.include_samples"] == "True"
+    assert run.data.metrics["videos"] == 6.0
+
+
+def test_an_empty_folder_without_samples_is_a_clean_empty_run(project, caplog):
+    run_ingest(project, ingest={"include_samples": False})
+    videos = pd.read_parquet(project / "data/02_intermediate/videos.parquet")
+    assert videos.empty and "video_id" in videos.columns
+    assert "no videos to ingest" in caplog.text

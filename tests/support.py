@@ -1,0 +1,30 @@
+"""Helpers shared by tests (importable because pyproject puts tests/ on pytest's pythonpath)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from cosmos_flow.video.ffmpeg_binary import ffmpeg_executable
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def numbered_frames(count: int, height: int = 48, width: int = 64) -> np.ndarray:
+    """Frames that say which frame they are: frame i shows i as an 8-bit barcode of big blocks
+    over a smooth gradient, so a decoded frame can be matched to its index despite compression."""
+    frames = np.empty((count, height, width, 3), dtype=np.uint8)
+    ramp = np.linspace(40, 200, width, dtype=np.float32)[None, :, None]
+    for index in range(count):
+        frame = np.broadcast_to(ramp, (height, width, 3)).copy()
+        for bit in range(8):
+            on = (index >> bit) & 1
+            frame[: height // 2, bit * width // 8 : (bit + 1) * width // 8] = 250 if on else 5
+        frames[index] = frame.astype(np.uint8)
+    return frames
+
+
+def run_ffmpeg_cli(*arguments: str) -> None:
+    subprocess.run([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-y", *arguments], check=True)
