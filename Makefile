@@ -21,12 +21,13 @@ export GX_ANALYTICS_ENABLED := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup run test repro mlflow-ui dvc-remote lock
+.PHONY: help setup run test repro notebooks mlflow-ui dvc-remote lock
 
 help:
 	@echo "make run         set up, then run the default pipeline (kedro run) and record it in DVC"
 	@echo "make test        set up, then run the tests"
 	@echo "make repro       set up, then dvc repro (rerun only the stages whose inputs changed)"
+	@echo "make notebooks   run every notebook in notebooks/ top to bottom (after make run)"
 	@echo "make mlflow-ui   open the MLflow UI on http://127.0.0.1:5000 over mlflow.db"
 	@echo "make dvc-remote  configure a local DVC remote at DVC_REMOTE=$(DVC_REMOTE) for dvc push"
 
@@ -51,6 +52,9 @@ test: setup
 
 repro: setup
 	$(BIN)/dvc repro
+
+notebooks: setup
+	$(BIN)/python notebooks/run_notebooks.py
 
 mlflow-ui: setup
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000

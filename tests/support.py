@@ -28,3 +28,11 @@ def numbered_frames(count: int, height: int = 48, width: int = 64) -> np.ndarray
 
 def run_ffmpeg_cli(*arguments: str) -> None:
     subprocess.run([ffmpeg_executable(), "-hide_banner", "-loglevel", "error", "-y", *arguments], check=True)
+
+
+def run_pipelines(project: Path, names: list[str], **runtime_params) -> None:
+    """Run Kedro pipelines of a project copy (see the `project` fixture) in a real KedroSession."""
+    from kedro.framework.session import KedroSession
+
+    with KedroSession.create(project_path=project, runtime_params=runtime_params or None) as session:
+        session.run(pipeline_names=names)

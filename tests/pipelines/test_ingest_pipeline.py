@@ -2,36 +2,11 @@
 
 import shutil
 
-import mlflow
 import pandas as pd
-import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from mlflow.tracking import MlflowClient
-from support import PROJECT_ROOT, numbered_frames
+from support import numbered_frames, run_pipelines
 
 from cosmos_flow.video import write_video
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    """conf/ and pyproject.toml copied to tmp_path, which becomes the working directory."""
-    shutil.copytree(PROJECT_ROOT / "conf", tmp_path / "conf", ignore=shutil.ignore_patterns("local"))
-    (tmp_path / "conf" / "local").mkdir()
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
-    (tmp_path / "src").mkdir()  # Kedro wants the source folder; the package itself is installed
-    (tmp_path / "data" / "01_raw" / "videos").mkdir(parents=True)
-    monkeypatch.chdir(tmp_path)
-    bootstrap_project(tmp_path)
-    yield tmp_path
-    while mlflow.active_run() is not None:  # kedro-mlflow leaves its run open in this process
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
-
-
-def run_ingest(project, **runtime_params):
-    with KedroSession.create(project_path=project, runtime_params=runtime_params or None) as session:
-        session.run(pipeline_names=["ingest"])
 
 
 def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project, bad_input_corpus):
@@ -41,7 +16,7 @@ def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project,
         path = bad_input_corpus[name][0]
         shutil.copy(path, videos_folder / path.name)
 
-    run_ingest(project)
+    run_pipelines(project, ["ingest"])
 
     videos = pd.read_parquet(project / "data/02_intermediate/videos.parquet")
     quarantine = pd.read_parquet(project / "data/02_intermediate/quarantine.parquet")
@@ -62,7 +37,7 @@ def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project,
 
 
 def test_an_empty_folder_without_samples_is_a_clean_empty_run(project, caplog):
-    run_ingest(project, ingest={"include_samples": False})
+    run_pipelines(project, ["ingest"], ingest={"include_samples": False})
     videos = pd.read_parquet(project / "data/02_intermediate/videos.parquet")
     assert videos.empty and "video_id" in videos.columns
     assert "no videos to ingest" in caplog.text

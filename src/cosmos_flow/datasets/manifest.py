@@ -8,20 +8,27 @@ from typing import Any
 import pandas as pd
 from kedro.io import AbstractDataset
 
-from cosmos_flow.manifests.contracts import CONTRACTS, conform
+from cosmos_flow.manifests.contracts import CONTRACTS, conform, empty_table
 
 
 class ManifestDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
-    """A parquet table that must carry the columns of a named contract (see manifests.contracts)."""
+    """A parquet table that must carry the columns of a named contract (see manifests.contracts).
 
-    def __init__(self, filepath: str, contract: str, metadata: dict[str, Any] | None = None):
+    missing_ok: load an absent file as an empty table (for optional inputs, such as simulation
+    episodes when the simulation has not been run).
+    """
+
+    def __init__(self, filepath: str, contract: str, missing_ok: bool = False, metadata: dict[str, Any] | None = None):
         if contract not in CONTRACTS:
             raise ValueError(f"unknown manifest contract {contract!r}; known: {sorted(CONTRACTS)}")
         self._filepath = Path(filepath)
         self._contract = contract
+        self._missing_ok = missing_ok
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
+        if self._missing_ok and not self._filepath.exists():
+            return empty_table(self._contract)
         return conform(pd.read_parquet(self._filepath), self._contract, where=str(self._filepath))
 
     def save(self, data: pd.DataFrame) -> None:

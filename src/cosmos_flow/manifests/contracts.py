@@ -20,6 +20,18 @@ CONTRACTS: dict[str, dict[str, str]] = {
         "duration_s": "float64",
         "codec": "string",
         "has_audio": "bool",
+        "episode_id": "string",  # the simulation episode a `sim` video shows; null otherwise
+    },
+    "episodes": {
+        "episode_id": "string",
+        "scenario": "string",
+        "split": "string",
+        "seed": "int64",
+        "num_frames": "int64",
+        "width": "int64",
+        "height": "int64",
+        "fps": "float64",
+        "caption": "string",
     },
     "quarantine": {
         "path": "string",

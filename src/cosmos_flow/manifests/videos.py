@@ -19,6 +19,7 @@ class VideoSource:
 
     path: Path
     source: str
+    episode_id: str | None = None  # for `sim` videos: the episode whose ground truth they show
 
     def __post_init__(self):
         if self.source not in VIDEO_SOURCES:
@@ -51,7 +52,7 @@ def build_videos_manifest(sources: Iterable[VideoSource], stage: str = "ingest",
             quarantine.append({"path": path, "stage": stage, "reason": reason})
             continue
         kept_by_id[video_id] = path
-        videos.append({**info.to_dict(), "video_id": video_id, "path": path, "source": item.source})
+        videos.append({**info.to_dict(), "video_id": video_id, "path": path, "source": item.source, "episode_id": item.episode_id})
     videos_table = conform(pd.DataFrame(videos), "videos") if videos else empty_table("videos")
     quarantine_table = conform(pd.DataFrame(quarantine), "quarantine") if quarantine else empty_table("quarantine")
     return videos_table, quarantine_table

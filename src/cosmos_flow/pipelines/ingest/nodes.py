@@ -20,12 +20,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class IngestParams:
     include_samples: bool = True
+    include_sim: bool = True
     samples: list[str] = field(default_factory=lambda: list(SAMPLE_VIDEOS))
     progress: bool = True
 
 
-def gather_sources(user_videos: dict[str, LazyVideo], ingest: dict) -> list[VideoSource]:
-    """The user's files first (in name order), then the installed sample videos when asked for."""
+def gather_sources(user_videos: dict[str, LazyVideo], sim_episodes: pd.DataFrame, ingest: dict) -> list[VideoSource]:
+    """The user's files (in name order), the installed sample videos, then the simulation's
+    episode videos, each part when asked for."""
     params = from_params(IngestParams, ingest, "ingest")
     sources = [VideoSource(video.path, "user") for video in user_videos.values()]
     if params.include_samples:
@@ -34,10 +36,13 @@ def gather_sources(user_videos: dict[str, LazyVideo], ingest: dict) -> list[Vide
                 sources.append(VideoSource(sample_video_path(name), "sample"))
             except SampleVideoMissing as error:
                 log.warning("skipping sample video: %s", error)
+    if params.include_sim:
+        sources += [VideoSource(Path(row.video_path), "sim", row.episode_id) for row in sim_episodes.itertuples()]
     if not sources:
         log.warning(
-            "no videos to ingest: data/01_raw/videos/ is empty and ingest.include_samples is false. "
-            "Put video files in data/01_raw/videos/ or set ingest.include_samples: true."
+            "no videos to ingest: data/01_raw/videos/ is empty, and neither sample nor simulated videos "
+            "are included. Put video files in data/01_raw/videos/, set ingest.include_samples: true, "
+            "or run the simulation pipeline."
         )
     return sources
 
