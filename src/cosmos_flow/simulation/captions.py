@@ -153,18 +153,19 @@ def _ramp(facts: _Facts) -> str:
 
 def _push(facts: _Facts) -> str:
     pusher = next(i for i, spec in enumerate(facts.scene.objects) if spec.role == "pusher")
-    others = [i for i in range(len(facts.scene.objects)) if i != pusher]
-    parts = []
-    for i in others:
-        if facts.moved(i):
-            direction = facts.screen_direction(facts.displacement(i))
-            touched = i in facts.hits(pusher) or any(pusher in (c.body_a, c.body_b) and i in (c.body_a, c.body_b) for c in facts.episode.contacts)
-            parts.append(f"{'pushes' if touched else 'moves'} the {facts.name(i)} {direction}" if touched else f"the {facts.name(i)} moves {direction}")
-        else:
-            parts.append(f"the {facts.name(i)} stays in place")
-    first = parts[0] if parts[0].startswith("pushes") else f"moves; {parts[0]}"
-    rest = [p if not p.startswith("pushes") else f"it {p}" for p in parts[1:]]
-    return f"a {facts.name(pusher)} " + "; ".join([first, *rest])
+    touched = set(facts.hits(pusher))
+    pushed, knocked, still = [], [], []
+    for i in range(len(facts.scene.objects)):
+        if i == pusher:
+            continue
+        if not facts.moved(i):
+            still.append(f"the {facts.name(i)} stays in place")
+        elif i in touched:
+            pushed.append(f"the {facts.name(i)} {facts.screen_direction(facts.displacement(i))}")
+        else:  # moved without the pusher touching it: another object knocked it
+            knocked.append(f"the {facts.name(i)} is knocked {facts.screen_direction(facts.displacement(i))}")
+    opening = f"a {facts.name(pusher)} " + (f"pushes {_listing(pushed)}" if pushed else "moves without pushing anything")
+    return "; ".join([opening, *knocked, *still])
 
 
 def _orbit(facts: _Facts) -> str:

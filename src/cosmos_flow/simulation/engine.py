@@ -83,7 +83,7 @@ class _World:
 
     def __init__(self, client: int, scene: Scene, physics_hz: float):
         self.client, self.scene, self.dt = client, scene, 1.0 / physics_hz
-        call = self._call
+        call = self.call
         call(pybullet.resetSimulation)
         call(pybullet.setGravity, 0, 0, -GRAVITY)
         call(pybullet.setPhysicsEngineParameter, fixedTimeStep=self.dt, numSubSteps=0, deterministicOverlappingPairs=1)
@@ -94,7 +94,8 @@ class _World:
         self.bodies = [self._build_object(index, spec) for index, spec in enumerate(scene.objects)]
         self.pusher_constraint = self._attach_pusher()
 
-    def _call(self, function, *args, **kwargs):
+    def call(self, function, *args, **kwargs):
+        """A pybullet function, on this world's client."""
         return function(*args, physicsClientId=self.client, **kwargs)
 
     # ---- building -----------------------------------------------------------------------------
@@ -102,14 +103,14 @@ class _World:
         half = [FLOOR_HALF_SIZE, FLOOR_HALF_SIZE, 0.05]
         colour = [*FLOOR_COLOUR[1], 1.0]
         textured = self.scene.textured_floor
-        visual = self._call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[1, 1, 1, 1] if textured else colour)
-        collision = self._call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
-        floor = self._call(pybullet.createMultiBody, 0, collision, visual, basePosition=[0, 0, -0.05])
+        visual = self.call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[1, 1, 1, 1] if textured else colour)
+        collision = self.call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
+        floor = self.call(pybullet.createMultiBody, 0, collision, visual, basePosition=[0, 0, -0.05])
         # The texture spans the whole 8 m floor: its blobs of 3-30 cm give features to match at 128 px.
-        self._call(pybullet.changeDynamics, floor, -1, restitution=1.0, lateralFriction=0.6)
+        self.call(pybullet.changeDynamics, floor, -1, restitution=1.0, lateralFriction=0.6)
         if textured:
-            texture = self._call(pybullet.loadTexture, texture_file(FLOOR_COLOUR[1], self.scene.texture_seed, size=1024, contrast=0.8, scales=(24, 96, 256)))
-            self._call(pybullet.changeVisualShape, floor, -1, textureUniqueId=texture)
+            texture = self.call(pybullet.loadTexture, texture_file(FLOOR_COLOUR[1], self.scene.texture_seed, size=1024, contrast=0.8, scales=(24, 96, 256)))
+            self.call(pybullet.changeVisualShape, floor, -1, textureUniqueId=texture)
         self.body_to_object[floor] = FLOOR_ID
 
     def _build_ramp(self) -> None:
@@ -119,11 +120,11 @@ class _World:
         normal = np.array([np.sin(angle), 0.0, np.cos(angle)])
         centre = np.array([ramp.foot_x, 0.0, 0.0]) + 0.5 * ramp.length * up_slope - 0.5 * ramp.thickness * normal
         half = [ramp.length / 2, ramp.width / 2, ramp.thickness / 2]
-        visual = self._call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.75, 0.68, 0.55, 1])
-        collision = self._call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
+        visual = self.call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.75, 0.68, 0.55, 1])
+        collision = self.call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
         orientation = [0.0, np.sin(angle / 2), 0.0, np.cos(angle / 2)]
-        body = self._call(pybullet.createMultiBody, 0, collision, visual, basePosition=centre.tolist(), baseOrientation=orientation)
-        self._call(pybullet.changeDynamics, body, -1, restitution=0.5, lateralFriction=ramp.friction)
+        body = self.call(pybullet.createMultiBody, 0, collision, visual, basePosition=centre.tolist(), baseOrientation=orientation)
+        self.call(pybullet.changeDynamics, body, -1, restitution=0.5, lateralFriction=ramp.friction)
         self.body_to_object[body] = RAMP_ID
 
     def _shape_arguments(self, spec: ObjectSpec) -> tuple[dict, dict]:
@@ -138,19 +139,19 @@ class _World:
         geometry = {"sphere": pybullet.GEOM_SPHERE, "box": pybullet.GEOM_BOX, "cylinder": pybullet.GEOM_CYLINDER}[spec.shape]
         visual_args, collision_args = self._shape_arguments(spec)
         rgba = [1, 1, 1, 1] if spec.textured else [*spec.rgb, 1.0]
-        visual = self._call(pybullet.createVisualShape, geometry, rgbaColor=rgba, **visual_args)
-        collision = self._call(pybullet.createCollisionShape, geometry, **collision_args)
-        body = self._call(pybullet.createMultiBody, spec.mass, collision, visual, basePosition=list(spec.position), baseOrientation=list(spec.orientation))
+        visual = self.call(pybullet.createVisualShape, geometry, rgbaColor=rgba, **visual_args)
+        collision = self.call(pybullet.createCollisionShape, geometry, **collision_args)
+        body = self.call(pybullet.createMultiBody, spec.mass, collision, visual, basePosition=list(spec.position), baseOrientation=list(spec.orientation))
         # No damping: free flight must follow the equations of motion.
-        self._call(
+        self.call(
             pybullet.changeDynamics, body, -1,
             restitution=spec.restitution, lateralFriction=spec.friction, rollingFriction=spec.rolling_friction,
             linearDamping=0.0, angularDamping=0.0,
         )  # fmt: skip
-        self._call(pybullet.resetBaseVelocity, body, list(spec.linear_velocity), list(spec.angular_velocity))
+        self.call(pybullet.resetBaseVelocity, body, list(spec.linear_velocity), list(spec.angular_velocity))
         if spec.textured:
-            texture = self._call(pybullet.loadTexture, texture_file(spec.rgb, self.scene.texture_seed * 31 + index))
-            self._call(pybullet.changeVisualShape, body, -1, textureUniqueId=texture)
+            texture = self.call(pybullet.loadTexture, texture_file(spec.rgb, self.scene.texture_seed * 31 + index))
+            self.call(pybullet.changeVisualShape, body, -1, textureUniqueId=texture)
         self.body_to_object[body] = index
         return body
 
@@ -161,13 +162,13 @@ class _World:
             return None
         body = self.bodies[pushers[0]]
         start = self.scene.effector_targets[0]
-        return self._call(pybullet.createConstraint, body, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], list(start))
+        return self.call(pybullet.createConstraint, body, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], list(start))
 
     # ---- running ------------------------------------------------------------------------------
     def run(self, num_frames: int, substeps: int, resolutions: list[tuple[int, int]]) -> SimulatedEpisode:
         scene = self.scene
         for _ in range(int(round(scene.settle_s / self.dt))):
-            self._call(pybullet.stepSimulation)
+            self.call(pybullet.stepSimulation)
         views = {height: _ViewRecorder(width, height, num_frames, scene.camera.lens) for width, height in resolutions}
         world_to_camera = np.stack([world_to_camera_cv(eye, target) for eye, target in zip(scene.camera.eyes, scene.camera.targets)])
         lookup = self._segmentation_lookup()
@@ -184,9 +185,9 @@ class _World:
                 if self.pusher_constraint is not None:
                     fraction = (step + 1) / substeps
                     target = (1 - fraction) * scene.effector_targets[frame] + fraction * scene.effector_targets[frame + 1]
-                    self._call(pybullet.changeConstraint, self.pusher_constraint, list(target), maxForce=2000)
+                    self.call(pybullet.changeConstraint, self.pusher_constraint, list(target), maxForce=2000)
                 velocities = self._velocities()
-                self._call(pybullet.stepSimulation)
+                self.call(pybullet.stepSimulation)
                 contacts.update(frame, self.dt, velocities)
         return SimulatedEpisode(
             views={height: recorder.finish() for height, recorder in views.items()},
@@ -207,8 +208,8 @@ class _World:
     def _states(self, frame: int) -> list[dict]:
         rows = []
         for index, (spec, body) in enumerate(zip(self.scene.objects, self.bodies)):
-            position, orientation = self._call(pybullet.getBasePositionAndOrientation, body)
-            linear, angular = self._call(pybullet.getBaseVelocity, body)
+            position, orientation = self.call(pybullet.getBasePositionAndOrientation, body)
+            linear, angular = self.call(pybullet.getBaseVelocity, body)
             extent = spec.extents
             rows.append({
                 "frame": frame, "object_id": index, "name": spec.name, "shape": spec.shape,
@@ -223,12 +224,12 @@ class _World:
 
     def _velocities(self) -> np.ndarray:
         """Linear velocity of every object (rows by object id) before the next step."""
-        return np.array([self._call(pybullet.getBaseVelocity, body)[0] for body in self.bodies]).reshape(-1, 3)
+        return np.array([self.call(pybullet.getBaseVelocity, body)[0] for body in self.bodies]).reshape(-1, 3)
 
     def touching_pairs(self) -> dict[tuple[int, int], np.ndarray]:
         """Pairs of bodies in contact now (object ids, smaller first) -> a contact normal."""
         pairs = {}
-        for point in self._call(pybullet.getContactPoints):
+        for point in self.call(pybullet.getContactPoints):
             a, b = self.body_to_object.get(point[1]), self.body_to_object.get(point[2])
             if a is not None and b is not None and a != b:
                 pairs[(min(a, b), max(a, b))] = np.asarray(point[7])
@@ -296,7 +297,7 @@ class _ViewRecorder:
         self.seg = np.zeros((num_frames, height, width), np.int32)
 
     def render(self, world: _World, frame: int, view_gl: list[float], lookup: np.ndarray) -> None:
-        _, _, rgba, zbuffer, seg = world._call(
+        _, _, rgba, zbuffer, seg = world.call(
             pybullet.getCameraImage, self.width, self.height, view_gl, self.projection,
             renderer=pybullet.ER_TINY_RENDERER, shadow=1, lightDirection=list(LIGHT_DIRECTION),
         )  # fmt: skip

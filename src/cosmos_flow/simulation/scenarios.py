@@ -52,7 +52,12 @@ def _footprint(shape: str, size: tuple[float, ...]) -> float:
 
 
 def _resting_height(shape: str, size: tuple[float, ...]) -> float:
-    return {"sphere": size[0], "box": size[2] if shape == "box" else 0.0, "cylinder": size[1] / 2 if shape == "cylinder" else 0.0}[shape]
+    """Height of the centre of an upright object resting on the floor."""
+    if shape == "sphere":
+        return size[0]
+    if shape == "box":
+        return size[2]
+    return size[1] / 2
 
 
 def _place_apart(rng, radii: list[float], half_range: float, centre=(0.0, 0.0), gap: float = 0.04) -> list[tuple[float, float]]:
