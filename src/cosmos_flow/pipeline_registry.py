@@ -4,7 +4,7 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 # The order in which the default `kedro run` goes through the pipelines that exist.
-DEFAULT_ORDER = ("simulation", "ingest")
+DEFAULT_ORDER = ("simulation", "ingest", "curation")
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -33,6 +33,36 @@ CONTRACTS: dict[str, dict[str, str]] = {
         "fps": "float64",
         "caption": "string",
     },
+    "shots": {
+        "video_id": "string",
+        "shot_index": "int64",
+        "start_frame": "int64",
+        "end_frame": "int64",  # exclusive
+        "detector": "string",
+        "boundary_probability": "float64",
+    },
+    "clips": {
+        "clip_id": "string",
+        "video_id": "string",
+        "path": "string",  # the transcoded clip; null unless kept
+        "start_frame": "int64",
+        "end_frame": "int64",  # exclusive
+        "start_s": "float64",
+        "end_s": "float64",
+        "fps": "float64",
+        "width": "int64",
+        "height": "int64",
+        "num_frames": "int64",
+        "motion_score": "float64",
+        "quality_score": "float64",
+        "text_score": "float64",
+        "video_type": "string",
+        "caption": "string",
+        "cluster_id": "Int64",
+        "duplicate_of": "string",
+        "kept": "bool",
+        "reject_reason": "string",
+    },
     "quarantine": {
         "path": "string",
         "stage": "string",
@@ -41,6 +71,7 @@ CONTRACTS: dict[str, dict[str, str]] = {
 }
 
 VIDEO_SOURCES = ("user", "sample", "sim")
+REJECT_REASONS = ("too_short", "static", "abrupt_motion", "low_quality", "text_overlay", "unwanted_type", "duplicate", "decode_error")
 
 
 class ContractError(ValueError):

@@ -12,7 +12,7 @@ import great_expectations as gx  # noqa: E402  (after the analytics switch)
 import great_expectations.expectations as gxe  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-from cosmos_flow.manifests.contracts import CONTRACTS, VIDEO_SOURCES  # noqa: E402
+from cosmos_flow.manifests.contracts import CONTRACTS, REJECT_REASONS, VIDEO_SOURCES  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,31 @@ def videos_expectations() -> list:
         gxe.ExpectColumnValuesToBeBetween(column="duration_s", min_value=0, strict_min=True),
         gxe.ExpectColumnValuesToNotBeNull(column="codec"),
         gxe.ExpectColumnValuesToBeInSet(column="has_audio", value_set=[True, False]),
+    ]
+
+
+def clips_expectations(min_clip_s: float) -> list:
+    """What must hold of every clips manifest. Expects three helper columns beside the contract's:
+    `source` (of the clip's video), `duration_s` and `decodes` (whether a kept clip's file opens
+    and decodes)."""
+    kept = {"row_condition": "kept == True", "condition_parser": "pandas"}
+    return [
+        gxe.ExpectTableColumnsToMatchSet(column_set=list(CONTRACTS["clips"]), exact_match=False),
+        gxe.ExpectColumnValuesToBeUnique(column="clip_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="video_id"),
+        gxe.ExpectColumnValuesToBeBetween(column="start_frame", min_value=0),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(column_A="end_frame", column_B="start_frame", or_equal=False),
+        gxe.ExpectColumnValuesToBeBetween(column="fps", min_value=0, strict_min=True),
+        gxe.ExpectColumnValuesToBeInSet(column="reject_reason", value_set=list(REJECT_REASONS)),
+        gxe.ExpectColumnValuesToBeNull(column="reject_reason", **kept),
+        gxe.ExpectColumnValuesToNotBeNull(column="path", **kept),
+        gxe.ExpectColumnValuesToNotBeNull(column="caption", **kept),
+        gxe.ExpectColumnValuesToBeInSet(column="decodes", value_set=[True], **kept),
+        gxe.ExpectColumnValuesToBeBetween(column="quality_score", min_value=0, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="text_score", min_value=0, max_value=1),
+        gxe.ExpectColumnValuesToBeBetween(column="motion_score", min_value=0),
+        # Simulation episodes are whole, single-shot clips by construction and may be shorter.
+        gxe.ExpectColumnValuesToBeBetween(column="duration_s", min_value=min_clip_s - 1e-6, row_condition='kept == True and source != "sim"', condition_parser="pandas"),
     ]
 
 

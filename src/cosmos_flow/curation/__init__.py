@@ -1,0 +1,1 @@
+"""Curation: from raw video to clean, captioned, deduplicated clips."""

@@ -1,0 +1,34 @@
+"""Transcoding kept clips: a frame-accurate cut re-encoded to H.264 (yuv420p), optionally resized."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from cosmos_flow.video import cut_clip, probe
+
+
+def transcode_clip(
+    source: str | Path,
+    target: str | Path,
+    start_frame: int,
+    end_frame: int,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
+    crf: int = 18,
+) -> Path:
+    """Write frames [start_frame, end_frame) of `source` to `target` as H.264 mp4.
+
+    A clip that is a whole H.264 video needing no resize or rate change is copied instead: the
+    copy is the exact same frames, and re-encoding would only lose quality (simulation episodes
+    are such clips).
+    """
+    target = Path(target)
+    info = probe(source)
+    whole = start_frame == 0 and end_frame == info.num_frames
+    unchanged = (size is None or tuple(size) == (info.width, info.height)) and (fps is None or abs(fps - info.fps) < 1e-6)
+    if whole and unchanged and info.codec == "h264" and not info.has_audio:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        return target
+    return cut_clip(source, target, start_frame, end_frame, size=size, fps=fps, crf=crf)
