@@ -83,7 +83,11 @@ def plan_candidates(videos: pd.DataFrame, shots: pd.DataFrame, params: ClipSplit
         elif video.video_id in shots_of:
             table = shots_of[video.video_id]
             video_shots = [Shot(int(r.start_frame), int(r.end_frame), float(r.boundary_probability)) for r in table.itertuples()]
-            candidates = split_shots(video_shots, float(video.fps), int(video.num_frames), params)
+            try:
+                candidates = split_shots(video_shots, float(video.fps), int(video.num_frames), params)
+            except ValueError as error:  # shots that disagree with the manifest's frame count
+                log.warning("no clips from %s: %s", video.path, error)
+                continue
         else:
             continue  # no shots: its shot detection failed and was logged
         for candidate in candidates:
