@@ -13,6 +13,9 @@ def project(tmp_path, monkeypatch):
     """conf/ and pyproject.toml copied to tmp_path, which becomes the working directory."""
     shutil.copytree(PROJECT_ROOT / "conf", tmp_path / "conf", ignore=shutil.ignore_patterns("local"))
     (tmp_path / "conf" / "local").mkdir()
+    # An absolute store per copy: MLflow caches its SQL store by URI, and the project's relative
+    # `sqlite:///mlflow.db` would keep pointing at the first copy's file within one test process.
+    (tmp_path / "conf" / "local" / "mlflow.yml").write_text(f"server:\n  mlflow_tracking_uri: sqlite:///{tmp_path}/mlflow.db\n")
     shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
     (tmp_path / "src").mkdir()  # Kedro wants the source folder; the package itself is installed
     (tmp_path / "data" / "01_raw" / "videos").mkdir(parents=True)
