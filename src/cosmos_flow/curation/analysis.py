@@ -15,6 +15,7 @@ import numpy as np
 
 from cosmos_flow.curation.motion import MotionAnalysis, MotionParams, analyze_motion
 from cosmos_flow.curation.quality import QualityParams, QualityResult, assess_quality
+from cosmos_flow.curation.sampling import spread_indices
 from cosmos_flow.curation.text_overlay import TextOverlayParams, TextOverlayResult, detect_text_overlay
 from cosmos_flow.curation.video_type import NATURAL, SYNTHETIC_RENDER, VideoTypeParams, VideoTypeResult, classify_video_type, type_verdict
 from cosmos_flow.video import VideoError, iter_frames
@@ -84,11 +85,6 @@ def analysis_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
-def spread(count: int, wanted: int) -> np.ndarray:
-    """`wanted` indices spread evenly over `count` (all of them if fewer)."""
-    return np.unique(np.linspace(0, count - 1, min(count, wanted)).round().astype(int))
-
-
 class _ClipCollector:
     """Gathers one clip's analysis frames (at the analysis rate and size) and native frames."""
 
@@ -96,7 +92,7 @@ class _ClipCollector:
         self.start, self.end, self.size = start, end, size
         self.rate_ratio = min(params.fps, fps) / fps
         self.rate = fps * self.rate_ratio
-        self.native_at = set((start + spread(end - start, params.native_frames)).tolist())
+        self.native_at = set((start + spread_indices(end - start, params.native_frames)).tolist())
         self.frames: list[np.ndarray] = []
         self.native: list[np.ndarray] = []
 
@@ -151,7 +147,7 @@ def _finish(clip: _ClipCollector, width: int, height: int, params: FilterParams)
         fps=rate,
         motion=analyze_motion(frames, rate, params.motion),
         quality=assess_quality(frames, width, height, native_frames=native, params=params.quality),
-        text=detect_text_overlay(frames[spread(len(frames), params.analysis.text_frames)], params.text),
+        text=detect_text_overlay(frames[spread_indices(len(frames), params.analysis.text_frames)], params.text),
         video_type=video_type,
         type_verdict=type_verdict(video_type.video_type, params.allowed_types),
     )

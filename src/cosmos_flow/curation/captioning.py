@@ -23,6 +23,7 @@ import numpy as np
 
 from cosmos_flow.curation.motion import MotionAnalysis, MotionParams, analyze_motion
 from cosmos_flow.curation.quality import crop_borders, luma, resize_short_side
+from cosmos_flow.curation.sampling import centred_indices, spread_indices
 
 LOGGER = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def dominant_colours(frames: np.ndarray, most: int = 2) -> list[str]:
     Each pixel is named (HSV histogram over a small fixed palette, not k-means: deterministic and
     cheap); the names with the largest shares win. An empty list means no colour dominates.
     """
-    picks = np.linspace(0, len(frames) - 1, min(COLOUR_SAMPLE_FRAMES, len(frames))).round().astype(int)
+    picks = spread_indices(len(frames), COLOUR_SAMPLE_FRAMES)
     sample = frames[picks]
     if min(sample.shape[1:3]) > COLOUR_SAMPLE_SHORT_SIDE:
         sample = resize_short_side(sample, COLOUR_SAMPLE_SHORT_SIDE)
@@ -138,8 +139,7 @@ class MeasuredCaptioner:
 
 def sample_frame_indices(num_frames: int, count: int) -> list[int]:
     """`count` frame indices spread evenly over a clip, each at the middle of its share (1: the middle frame)."""
-    count = max(1, min(count, num_frames))
-    return sorted({int((index + 0.5) * num_frames / count) for index in range(count)})
+    return centred_indices(num_frames, max(1, min(count, num_frames))).tolist()
 
 
 class TransformersCaptioner:

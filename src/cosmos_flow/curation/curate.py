@@ -37,12 +37,12 @@ class StageClock:
     """Times a stage and collects its counts, for the run's metrics."""
 
     def __init__(self, stage: str):
-        self.stage, self.started, self.stats = stage, time.perf_counter(), {}
+        self.stage, self.started = stage, time.perf_counter()
 
     def done(self, **counts: float) -> dict[str, float]:
-        self.stats = {f"{self.stage}_{name}": float(value) for name, value in counts.items()}
-        self.stats[f"{self.stage}_seconds"] = time.perf_counter() - self.started
-        return self.stats
+        stats = {f"{self.stage}_{name}": float(value) for name, value in counts.items()}
+        stats[f"{self.stage}_seconds"] = time.perf_counter() - self.started
+        return stats
 
 
 # ---- shots ------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from cosmos_flow.curation.sampling import centred_indices
+
 LOGGER = logging.getLogger(__name__)
 
 
@@ -70,11 +72,6 @@ def _lightness_thumbnails(frames: np.ndarray, side: int) -> np.ndarray:
     return _lab(np.stack([cv2.resize(frame, (side, side), interpolation=cv2.INTER_AREA) for frame in frames]))[..., 0]
 
 
-def _evenly_spaced(count: int, length: int) -> np.ndarray:
-    """Indices of `count` frames at the centres of equal parts of a clip of `length` frames."""
-    return np.minimum(((np.arange(count) + 0.5) * length / count).astype(int), length - 1)
-
-
 class VisualDescriptorEmbedder:
     """Thumbnails + colour histograms + motion profile; see the module docstring."""
 
@@ -97,7 +94,7 @@ class VisualDescriptorEmbedder:
         p = self.params
         frames = np.asarray(frames)
         tiny = _lightness_thumbnails(frames, p.thumbnail_size)
-        picked = _evenly_spaced(p.thumbnails, len(frames))
+        picked = centred_indices(len(frames), p.thumbnails)
         blocks = [
             (tiny[picked] - tiny.mean(), p.thumbnail_weight),
             (self._colour_histograms(frames), p.histogram_weight),

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from cosmos_flow.curation.quality import crop_borders, luma, noise_sigma, resize_short_side
+from cosmos_flow.curation.sampling import spread_indices
 from cosmos_flow.curation.text_overlay import text_lines_per_frame
 
 LOGGER = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def video_type_features(frames: np.ndarray, params: VideoTypeParams = VideoTypeP
     frames = resize_short_side(crop_borders(frames), params.working_short_side)
     gray = luma(frames)
     changes = _temporal_changes(gray)
-    spread = np.linspace(0, len(frames) - 1, min(params.text_frames, len(frames))).round().astype(int)
+    spread = spread_indices(len(frames), params.text_frames)
     return VideoTypeFeatures(
         still_fraction=float(np.mean(changes < params.still_change)) if len(changes) else 1.0,
         text_lines=text_lines_per_frame(frames[spread]),
