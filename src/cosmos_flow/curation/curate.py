@@ -23,7 +23,7 @@ from cosmos_flow.curation.splitting import CandidateClip, ClipSplitParams, split
 from cosmos_flow.curation.transcode import transcode_clip
 from cosmos_flow.curation.video_type import SYNTHETIC_RENDER
 from cosmos_flow.manifests.contracts import conform, empty_table
-from cosmos_flow.video import VideoError
+from cosmos_flow.video import VideoError, VideoInfo
 
 log = logging.getLogger(__name__)
 SIM_DETECTOR = "simulation"  # a simulation episode is one shot by construction
@@ -175,13 +175,13 @@ def transcode_kept(clips: pd.DataFrame, videos: pd.DataFrame, output_dir: str | 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     clips = clips.copy()
-    paths = videos.set_index("video_id")["path"]
+    sources = {row.video_id: VideoInfo(**{name: getattr(row, name) for name in VideoInfo.__dataclass_fields__}) for row in videos.itertuples()}
     kept = clips.index[clips["kept"]]
     for row in tqdm(kept, desc="transcoding clips", unit="clip", disable=not progress):
         clip = clips.loc[row]
         target = output_dir / f"{clip.clip_id}.mp4"
         try:
-            transcode_clip(paths[clip.video_id], target, int(clip.start_frame), int(clip.end_frame), size=size, fps=fps, crf=crf)
+            transcode_clip(sources[clip.video_id], target, int(clip.start_frame), int(clip.end_frame), size=size, fps=fps, crf=crf)
         except VideoError as error:
             log.warning("could not cut clip %s: %s", clip.clip_id, error.sentence)
             clips.loc[row, ["kept", "reject_reason"]] = [False, DECODE_ERROR]
