@@ -4,7 +4,7 @@ from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
 # The order in which the default `kedro run` goes through the pipelines that exist.
-DEFAULT_ORDER = ("simulation", "ingest", "curation")
+DEFAULT_ORDER = ("simulation", "ingest", "curation", "tokenizer", "diffusion", "autoregressive", "evaluation")
 
 
 def register_pipelines() -> dict[str, Pipeline]:

@@ -18,4 +18,6 @@ CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/bench and conf/gpu override only the keys they name (a destructive merge would drop the rest).
+    "merge_strategy": {"parameters": "soft"},
 }

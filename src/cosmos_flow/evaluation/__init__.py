@@ -1,0 +1,1 @@
+"""metrics (PSNR, SSIM, ...) and baselines"""

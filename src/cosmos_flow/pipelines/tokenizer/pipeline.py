@@ -1,0 +1,37 @@
+"""Wiring of the tokenizer pipeline: the same three nodes for the continuous (cv) and discrete (dv) tokenizer."""
+
+from functools import partial, update_wrapper
+
+from kedro.pipeline import Node, Pipeline
+
+from cosmos_flow.pipelines.tokenizer import nodes
+
+
+def _for_kind(function, kind: str):
+    """`function` with its first argument bound to `kind`, keeping its name for Kedro's logs."""
+    return update_wrapper(partial(function, kind), function)
+
+
+def _head(kind: str) -> list[Node]:
+    params = "params:tokenizer"
+    return [
+        Node(_for_kind(nodes.train, kind), ["tokenizer_training_clips", params], f"tokenizer_{kind}_module", name=f"train_tokenizer_{kind}"),
+        Node(nodes.evaluate, [f"tokenizer_{kind}_module", "tokenizer_training_clips", params], f"tokenizer_{kind}_metrics", name=f"evaluate_tokenizer_{kind}"),
+        Node(
+            _for_kind(nodes.package, kind),
+            [f"tokenizer_{kind}_module", f"tokenizer_{kind}_metrics", "tokenizer_training_clips", params],
+            f"tokenizer_{kind}",
+            name=f"save_tokenizer_{kind}",
+        ),
+    ]
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(nodes.build_clip_table, ["clips_manifest", "videos_manifest", "sim_episodes", "params:tokenizer"], "tokenizer_training_clips", name="build_tokenizer_clip_table"),
+            *_head("cv"),
+            *_head("dv"),
+            Node(nodes.report, ["tokenizer_cv_metrics", "tokenizer_dv_metrics"], ["tokenizer_metrics", "tokenizer_quality_plot"], name="report_tokenizers"),
+        ]
+    )

@@ -1,0 +1,184 @@
+"""Training data for the video tokenizer: random crops of clips, joint image + video batches.
+
+Every crop is a pure function of (seed, stream, index), drawn from its own numpy generator, so
+batches are the same whatever the number of workers, and a resumed run continues the sequence
+instead of replaying it. Training loaders never end: `max_steps` decides how long training runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from cosmos_flow.manifests.training_clips import load_clip_frames
+from cosmos_flow.video.tensors import frames_to_tensor
+
+log = logging.getLogger(__name__)
+
+VIDEO_STREAM, IMAGE_STREAM = 0, 1  # separate random streams, so changing one batch size leaves the other's crops alone
+
+
+@dataclass
+class TokenizerDataParams:
+    """What the tokenizer trains on: crop sizes, batch sizes and where the randomness starts.
+
+    `frames` must suit the tokenizer (1 + k x temporal compression); `train_tokenizer` checks it
+    against the model. `max_short_side` shrinks large real clips on load (None keeps full size).
+    """
+
+    frames: int = 17
+    crop: int = 64
+    batch_size: int = 8
+    image_batch_size: int = 4
+    max_short_side: int | None = 96
+    val_clips: int = 32
+    seed: int = 0
+    num_workers: int = 0
+
+    def __post_init__(self):
+        for name in ("frames", "crop", "batch_size", "val_clips"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"TokenizerDataParams.{name} must be at least 1, got {getattr(self, name)}")
+        if self.image_batch_size < 0 or self.num_workers < 0:
+            raise ValueError("TokenizerDataParams.image_batch_size and num_workers must not be negative; use 0 to turn them off")
+
+
+class ClipFrames:
+    """The decoded frames of a list of clips, loaded on first use and then kept in memory.
+
+    Each loader worker holds its own copy; the default data (600 sim clips of 17x64x64 plus ten
+    real clips shrunk to a short side of 96) needs a few hundred MB.
+    """
+
+    def __init__(self, clips: pd.DataFrame, max_short_side: int | None):
+        self.rows = [row for _, row in clips.iterrows()]
+        self.max_short_side = max_short_side
+        self._frames: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        if index not in self._frames:
+            self._frames[index] = load_clip_frames(self.rows[index], self.max_short_side)
+        return self._frames[index]
+
+
+def crop_window(frames: np.ndarray, start: int, length: int, top: int, left: int, size: int) -> np.ndarray:
+    """frames[start:start+length, top:top+size, left:left+size] of a clip padded to fit.
+
+    A clip shorter than `length` is padded by repeating its last frame (a held frame is a
+    plausible video; zeros are not). A clip smaller than `size` is padded by replicating its
+    border pixels, evenly on both sides, before cropping; `top`/`left` index the padded frame.
+    """
+    window = frames[start : start + length]
+    if len(window) < length:
+        window = np.concatenate([window, np.repeat(window[-1:], length - len(window), axis=0)])
+    pad_h, pad_w = max(0, size - window.shape[1]), max(0, size - window.shape[2])
+    if pad_h or pad_w:
+        window = np.pad(window, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)), mode="edge")
+    return window[:, top : top + size, left : left + size]
+
+
+class RandomClipCrops(Dataset):
+    """Item i: a random clip, a random window of `frames` frames, a random crop x crop square and a
+    random horizontal flip, as a float tensor (3, frames, crop, crop) in [-1, 1].
+
+    With frames=1 the items are single images drawn from the same clips.
+    """
+
+    def __init__(self, clips: ClipFrames, frames: int, crop: int, seed: int, stream: int):
+        if len(clips) == 0:
+            raise ValueError("there are no training clips to crop from; check that the clip table has rows with split 'train'")
+        self.clips, self.frames, self.crop, self.seed, self.stream = clips, frames, crop, seed, stream
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        rng = np.random.default_rng([self.seed, self.stream, index])
+        clip = self.clips[int(rng.integers(len(self.clips)))]
+        start = int(rng.integers(max(1, len(clip) - self.frames + 1)))
+        top = int(rng.integers(max(1, clip.shape[1] - self.crop + 1)))
+        left = int(rng.integers(max(1, clip.shape[2] - self.crop + 1)))
+        window = crop_window(clip, start, self.frames, top, left, self.crop)
+        if rng.random() < 0.5:
+            window = window[:, :, ::-1]
+        return frames_to_tensor(np.ascontiguousarray(window))
+
+
+class CenterClipCrops(Dataset):
+    """Item i: the first `frames` frames of clip i, center-cropped to crop x crop (for validation)."""
+
+    def __init__(self, clips: ClipFrames, frames: int, crop: int):
+        self.clips, self.frames, self.crop = clips, frames, crop
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        clip = self.clips[index]
+        top, left = max(0, (clip.shape[1] - self.crop) // 2), max(0, (clip.shape[2] - self.crop) // 2)
+        return {"video": frames_to_tensor(np.ascontiguousarray(crop_window(clip, 0, self.frames, top, left, self.crop)))}
+
+
+class CountingSampler(Sampler[int]):
+    """start, start + 1, ... without end: every index names a fresh random crop."""
+
+    def __init__(self, start: int = 0):
+        self.start = start
+
+    def __iter__(self) -> Iterator[int]:
+        return itertools.count(self.start)
+
+
+class JointBatches:
+    """Endless {"video": B x 3 x T x c x c, "image": Bi x 3 x 1 x c x c} batches from two loaders."""
+
+    def __init__(self, video: DataLoader, image: DataLoader | None):
+        self.video, self.image = video, image
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        if self.image is None:
+            return ({"video": video} for video in self.video)
+        return ({"video": video, "image": image} for video, image in zip(self.video, self.image))
+
+
+class TokenizerDataModule(pl.LightningDataModule):
+    """Training crops from the clip table's "train" rows, validation from up to `val_clips` "val" rows.
+
+    `clips` is a training clip table (`cosmos_flow.manifests.training_clips`).
+    """
+
+    def __init__(self, clips: pd.DataFrame, params: TokenizerDataParams):
+        super().__init__()
+        self.params = params
+        train = clips[clips["split"] == "train"].sort_values("clip_id")
+        # clip ids are content hashes, so the first ids in order are a fair mix of scenarios.
+        val = clips[clips["split"] == "val"].sort_values("clip_id").head(params.val_clips)
+        self.train_clips = ClipFrames(train, params.max_short_side)
+        self.val_clips = ClipFrames(val, params.max_short_side)
+        log.info("tokenizer data: %d training clips, %d validation clips", len(self.train_clips), len(self.val_clips))
+
+    def train_dataloader(self) -> JointBatches:
+        p = self.params
+        # A resumed run (the trainer restores global_step before asking for data) continues the crop sequence.
+        step = self.trainer.global_step if self.trainer is not None else 0
+        video = self._endless_loader(RandomClipCrops(self.train_clips, p.frames, p.crop, p.seed, VIDEO_STREAM), p.batch_size, step)
+        if p.image_batch_size == 0:
+            return JointBatches(video, None)
+        image = self._endless_loader(RandomClipCrops(self.train_clips, 1, p.crop, p.seed, IMAGE_STREAM), p.image_batch_size, step)
+        return JointBatches(video, image)
+
+    def val_dataloader(self) -> DataLoader:
+        p = self.params
+        return DataLoader(CenterClipCrops(self.val_clips, p.frames, p.crop), batch_size=p.batch_size, shuffle=False, num_workers=p.num_workers)
+
+    def _endless_loader(self, dataset: RandomClipCrops, batch_size: int, step: int) -> DataLoader:
+        sampler = CountingSampler(start=step * batch_size)
+        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=self.params.num_workers, persistent_workers=self.params.num_workers > 0)

@@ -1,0 +1,47 @@
+"""Named tokenizer configurations: tiny and small ones that train on a laptop CPU, and the
+Cosmos-scale ones (128 base channels, multipliers [2, 4, 4], 2 res blocks per level).
+
+Names read [cosmos-]<kind>-[<size>-]<T>x<H>x<W>, with the compression factors along time,
+height and width.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cosmos_flow.tokenizer.model import TokenizerConfig
+
+# 1000 codes: a small evaluation set can still reach most of the codebook.
+TINY_FSQ_LEVELS = [8, 5, 5, 5]
+COSMOS_FSQ_LEVELS = [8, 8, 8, 5, 5, 5]
+
+_TINY = {"base_channels": 24, "channel_multipliers": [1, 2], "num_res_blocks": 1, "fsq_levels": TINY_FSQ_LEVELS}
+_SMALL = {"base_channels": 48, "channel_multipliers": [1, 2, 2], "num_res_blocks": 1, "fsq_levels": COSMOS_FSQ_LEVELS}
+_COSMOS = {"base_channels": 128, "channel_multipliers": [2, 4, 4], "num_res_blocks": 2, "fsq_levels": COSMOS_FSQ_LEVELS}
+
+
+def _named(name: str, kind: str, temporal: int, spatial: int, architecture: dict) -> tuple[str, TokenizerConfig]:
+    config = TokenizerConfig(kind=kind, temporal_compression=temporal, spatial_compression=spatial, name=name, **architecture)
+    return name, config
+
+
+def _factors(temporal: int, spatial: int) -> str:
+    return f"{temporal}x{spatial}x{spatial}"
+
+
+TOKENIZER_CONFIGS: dict[str, TokenizerConfig] = dict(
+    [_named(f"{kind}-tiny-{_factors(t, s)}", kind, t, s, _TINY) for t, s in ((8, 8), (4, 8), (8, 16)) for kind in ("cv", "dv")]
+    + [_named(f"{kind}-small-{_factors(8, 8)}", kind, 8, 8, _SMALL) for kind in ("cv", "dv")]
+    + [_named(f"cosmos-{kind}-{_factors(t, s)}", kind, t, s, _COSMOS) for kind, t, s in (("cv", 4, 8), ("cv", 8, 8), ("dv", 8, 16), ("dv", 4, 8))]
+)
+
+
+def get_config(name: str, **overrides) -> TokenizerConfig:
+    """A fresh copy of the named configuration, with `overrides` replacing its fields."""
+    if name not in TOKENIZER_CONFIGS:
+        raise ValueError(f"unknown tokenizer config {name!r}: choose one of {', '.join(TOKENIZER_CONFIGS)}")
+    try:
+        return dataclasses.replace(TOKENIZER_CONFIGS[name], **overrides)
+    except TypeError as error:  # an override that is not a field
+        known = ", ".join(f.name for f in dataclasses.fields(TokenizerConfig))
+        raise ValueError(f"cannot override {name!r} with {sorted(overrides)}: the fields are {known}") from error
