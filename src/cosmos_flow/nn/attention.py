@@ -1,0 +1,159 @@
+"""Multi-head attention shared by the diffusion DiT and the autoregressive GPT.
+
+One module covers self-attention (optionally causal, with 3D RoPE and a KV cache for incremental
+decoding) and cross-attention to a text context with a padding mask. Grouped-query attention
+(fewer key/value heads than query heads) and QK-norm (RMSNorm over each head's channels, which
+keeps attention logits bounded in long training runs) are options. The kernel is PyTorch's
+`scaled_dot_product_attention`, so fused kernels are used wherever the device has them.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cosmos_flow.nn.rope import apply_rope
+
+
+class KVCache:
+    """The keys (after RoPE) and values one self-attention layer has seen so far, for incremental decoding.
+
+    A model keeps one cache per layer (`KVCache.for_layers(n)`) and passes layer i's cache to layer i
+    at every decoding step. Storage grows by doubling, so appending one token at a time costs
+    amortized O(1) copies per token rather than re-concatenating the whole history.
+    """
+
+    def __init__(self) -> None:
+        self._keys: torch.Tensor | None = None
+        self._values: torch.Tensor | None = None
+        self._length = 0
+
+    @classmethod
+    def for_layers(cls, num_layers: int) -> list[KVCache]:
+        return [cls() for _ in range(num_layers)]
+
+    def __len__(self) -> int:
+        return self._length
+
+    def reset(self) -> None:
+        self._keys, self._values, self._length = None, None, 0
+
+    def append(self, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Add keys/values [B, kv_heads, L, head_dim]; return all of them so far, [B, kv_heads, length, head_dim]."""
+        new_length = self._length + keys.shape[2]
+        if self._keys is None or new_length > self._keys.shape[2]:
+            self._grow(keys, values, new_length)
+        self._keys[:, :, self._length : new_length] = keys
+        self._values[:, :, self._length : new_length] = values
+        self._length = new_length
+        return self._keys[:, :, :new_length], self._values[:, :, :new_length]
+
+    def _grow(self, keys: torch.Tensor, values: torch.Tensor, needed: int) -> None:
+        capacity = max(needed, 2 * (self._keys.shape[2] if self._keys is not None else 0))
+        batch, heads, _, head_dim = keys.shape
+        grown_keys = keys.new_empty(batch, heads, capacity, head_dim)
+        grown_values = values.new_empty(batch, heads, capacity, values.shape[-1])
+        if self._keys is not None:
+            grown_keys[:, :, : self._length] = self._keys[:, :, : self._length]
+            grown_values[:, :, : self._length] = self._values[:, :, : self._length]
+        self._keys, self._values = grown_keys, grown_values
+
+
+class Attention(nn.Module):
+    """Self-attention (context_dim None) or cross-attention to a context of width context_dim.
+
+    dim: model width, split into `heads` heads of dim // heads channels.
+    kv_heads: key/value heads for grouped-query attention (None: as many as `heads`); heads % kv_heads == 0.
+    qk_norm: RMSNorm over head channels on queries and keys.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        kv_heads: int | None = None,
+        qk_norm: bool = True,
+        bias: bool = False,
+        context_dim: int | None = None,
+    ):
+        super().__init__()
+        kv_heads = heads if kv_heads is None else kv_heads
+        if dim % heads:
+            raise ValueError(f"dim={dim} must be divisible by heads={heads}; pick a head count that divides the width")
+        if kv_heads < 1 or heads % kv_heads:
+            raise ValueError(f"heads={heads} must be a multiple of kv_heads={kv_heads} for grouped-query attention")
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dim // heads
+        self.is_cross = context_dim is not None
+        source_dim = context_dim if self.is_cross else dim
+        self.to_q = nn.Linear(dim, dim, bias=bias)
+        self.to_k = nn.Linear(source_dim, kv_heads * self.head_dim, bias=bias)
+        self.to_v = nn.Linear(source_dim, kv_heads * self.head_dim, bias=bias)
+        self.to_out = nn.Linear(dim, dim, bias=bias)
+        self.q_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
+        self.k_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        rope: tuple[torch.Tensor, torch.Tensor] | None = None,
+        causal: bool = False,
+        context: torch.Tensor | None = None,
+        context_mask: torch.Tensor | None = None,
+        cache: KVCache | None = None,
+    ) -> torch.Tensor:
+        """x[B, L, dim] -> [B, L, dim].
+
+        rope: (cos, sin) [L, head_dim] for the L tokens of x, applied to queries and keys (self-attention only).
+        causal: each token sees only itself and earlier ones; with a cache, the new tokens also see
+            every cached token.
+        context, context_mask: cross-attention only; the mask is Bool[B, S], True on tokens to attend to.
+            A row whose mask is all False gets a zero output (nothing to attend to), not NaN.
+        cache: self-attention only; the new keys/values are appended and the queries attend over all
+            cached positions, so x holds just the tokens not seen before.
+        """
+        self._check_arguments(rope, causal, context, context_mask, cache)
+        source = context if self.is_cross else x
+        q = self.q_norm(self._split_heads(self.to_q(x), self.heads))
+        k = self.k_norm(self._split_heads(self.to_k(source), self.kv_heads))
+        v = self._split_heads(self.to_v(source), self.kv_heads)
+        if rope is not None:
+            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+        if cache is not None:
+            k, v = cache.append(k, v)
+        mask, is_causal, empty_rows = self._mask(q.shape[2], k.shape[2], causal, context_mask, x.device)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, enable_gqa=self.kv_heads != self.heads)
+        if empty_rows is not None:
+            out = out.masked_fill(empty_rows[:, None, None, None], 0.0)
+        return self.to_out(out.transpose(1, 2).flatten(2))
+
+    def _split_heads(self, x: torch.Tensor, heads: int) -> torch.Tensor:
+        return x.unflatten(-1, (heads, self.head_dim)).transpose(1, 2)
+
+    @staticmethod
+    def _mask(queries: int, keys: int, causal: bool, context_mask: torch.Tensor | None, device: torch.device):
+        """(attn_mask, is_causal, rows with nothing to attend to) for scaled_dot_product_attention."""
+        if context_mask is not None:
+            context_mask = context_mask.to(device=device, dtype=torch.bool)
+            empty_rows = ~context_mask.any(dim=-1)
+            # An all-False row would make softmax NaN; let it attend anywhere, then zero its output
+            # (always applied, so there is no host-device sync to test whether such rows exist).
+            keep = context_mask | empty_rows[:, None]
+            return keep[:, None, None, :], False, empty_rows
+        if not causal or queries == 1:
+            return None, False, None
+        if queries == keys:
+            return None, True, None
+        # Queries are the last `queries` of `keys` positions: query i sits at position keys - queries + i.
+        offset = keys - queries
+        allowed = torch.arange(keys, device=device)[None, :] <= (offset + torch.arange(queries, device=device))[:, None]
+        return allowed, False, None
+
+    def _check_arguments(self, rope, causal, context, context_mask, cache) -> None:
+        if self.is_cross:
+            if context is None:
+                raise ValueError("this is a cross-attention layer: pass context=[B, S, context_dim]")
+            if rope is not None or causal or cache is not None:
+                raise ValueError("rope, causal and cache apply to self-attention only; a cross-attention layer takes just context and context_mask")
+        elif context is not None or context_mask is not None:
+            raise ValueError("this is a self-attention layer: build Attention(..., context_dim=...) to attend to a context")

@@ -1,0 +1,40 @@
+"""What the world-model families (diffusion and autoregressive) share beyond neural-network blocks.
+
+- `frames`: frame-count arithmetic (latent frames, condition frames, windowed generation plans) and
+  fitting frames to a model's resolution.
+- `latents`: the training clips encoded once by a tokenizer (`LatentClips`, `encode_clip_table`).
+- `past_video`: reading the past video a generate command continues.
+- `registry`: finding saved world models and loading one whatever its family (`WorldModel` protocol).
+"""
+
+from cosmos_flow.worldmodel.frames import (
+    Window,
+    condition_latent_frames,
+    default_condition_frames,
+    fit_frame,
+    fit_frames,
+    latent_frames,
+    plan_generation,
+)
+from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
+from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
+from cosmos_flow.worldmodel.registry import WORLD_MODEL_FAMILIES, WorldModel, WorldModelEntry, discover_world_models, load_world_model
+
+__all__ = [
+    "WORLD_MODEL_FAMILIES",
+    "LatentClips",
+    "Window",
+    "WorldModel",
+    "WorldModelEntry",
+    "condition_latent_frames",
+    "default_condition_frames",
+    "discover_world_models",
+    "encode_clip_table",
+    "fit_frame",
+    "fit_frames",
+    "latent_frames",
+    "load_past_video",
+    "load_world_model",
+    "plan_generation",
+    "select_condition_frames",
+]

@@ -1,0 +1,124 @@
+"""Attention: causal masking, MHA/GQA math, KV-cache decoding, cross-attention masks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from cosmos_flow.nn.attention import Attention, KVCache
+from cosmos_flow.nn.rope import RoPE3D
+
+
+def _reference(attention: Attention, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+    """Attention written out by hand: per-head softmax(q k^T / sqrt(d)) v, key/value heads shared by groups."""
+    source = x if context is None else context
+    batch, length, _ = x.shape
+    d = attention.head_dim
+    q = attention.to_q(x).view(batch, length, attention.heads, d).transpose(1, 2)
+    k = attention.to_k(source).view(batch, source.shape[1], attention.kv_heads, d).transpose(1, 2)
+    v = attention.to_v(source).view(batch, source.shape[1], attention.kv_heads, d).transpose(1, 2)
+    group = attention.heads // attention.kv_heads
+    k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+    weights = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d), dim=-1)
+    return attention.to_out((weights @ v).transpose(1, 2).reshape(batch, length, -1))
+
+
+@pytest.mark.parametrize("kv_heads", [4, 2, 1])
+def test_matches_hand_written_attention(kv_heads):
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, kv_heads=kv_heads, qk_norm=False, bias=True)
+    x = torch.randn(2, 7, 32)
+    torch.testing.assert_close(attention(x), _reference(attention, x), rtol=1e-5, atol=1e-5)
+    assert attention.to_k.out_features == kv_heads * 8
+
+
+def test_cross_attention_matches_hand_written_attention():
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, qk_norm=False, context_dim=12)
+    x, context = torch.randn(2, 5, 32), torch.randn(2, 3, 12)
+    torch.testing.assert_close(attention(x, context=context), _reference(attention, x, context), rtol=1e-5, atol=1e-5)
+
+
+def test_causal_output_does_not_see_later_tokens():
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, kv_heads=2)
+    x = torch.randn(1, 8, 32)
+    changed = x.clone()
+    changed[:, 5] += 1.0
+    before, after = attention(x, causal=True), attention(changed, causal=True)
+    torch.testing.assert_close(before[:, :5], after[:, :5])
+    assert (before[:, 5:] - after[:, 5:]).abs().max() > 1e-3
+    # Without the mask, earlier tokens do see the change.
+    assert (attention(x)[:, :5] - attention(changed)[:, :5]).abs().max() > 1e-3
+
+
+def test_cached_incremental_decoding_equals_full_causal_forward():
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, kv_heads=2, qk_norm=True)
+    rope = RoPE3D(8)
+    grid = (3, 2, 2)
+    x = torch.randn(2, 12, 32)
+    cos, sin = rope(grid)
+    full = attention(x, rope=(cos, sin), causal=True)
+
+    cache = KVCache()
+    pieces, start = [], 0
+    for size in (4, 1, 1, 3, 1, 2):  # a prompt, single tokens, then chunks, as sampling would
+        rows = slice(start, start + size)
+        pieces.append(attention(x[:, rows], rope=(cos[rows], sin[rows]), causal=True, cache=cache))
+        start += size
+    assert len(cache) == 12
+    torch.testing.assert_close(torch.cat(pieces, dim=1), full, rtol=1e-5, atol=1e-5)
+
+    cache.reset()
+    assert len(cache) == 0
+    torch.testing.assert_close(attention(x[:, :4], rope=(cos[:4], sin[:4]), causal=True, cache=cache), full[:, :4], rtol=1e-5, atol=1e-5)
+
+
+def test_kv_cache_for_layers_gives_independent_caches():
+    caches = KVCache.for_layers(3)
+    caches[0].append(torch.zeros(1, 1, 2, 4), torch.zeros(1, 1, 2, 4))
+    assert [len(cache) for cache in caches] == [2, 0, 0]
+
+
+def test_context_mask_excludes_padded_tokens():
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, context_dim=12)
+    x, context = torch.randn(2, 5, 32), torch.randn(2, 4, 12)
+    mask = torch.tensor([[True, True, False, False], [True, True, True, False]])
+    out = attention(x, context=context, context_mask=mask)
+    padded = context.clone()
+    padded[0, 2:] = 100.0
+    padded[1, 3] = -50.0
+    torch.testing.assert_close(attention(x, context=padded, context_mask=mask), out)
+    kept_changed = context.clone()
+    kept_changed[0, 1] += 1.0
+    assert (attention(x, context=kept_changed, context_mask=mask)[0] - out[0]).abs().max() > 1e-3
+    # Equal to attending over the kept tokens only.
+    torch.testing.assert_close(out[:1], attention(x[:1], context=context[:1, :2]), rtol=1e-5, atol=1e-5)
+
+
+def test_fully_masked_context_row_gives_zeros_not_nan():
+    torch.manual_seed(0)
+    attention = Attention(16, heads=2, context_dim=8)
+    x, context = torch.randn(2, 3, 16), torch.randn(2, 4, 8)
+    out = attention(x, context=context, context_mask=torch.tensor([[False] * 4, [True] * 4]))
+    assert torch.isfinite(out).all()
+    assert out[0].abs().max() == 0.0 and out[1].abs().max() > 0.0
+
+
+def test_misuse_is_a_readable_error():
+    with pytest.raises(ValueError, match="multiple of kv_heads"):
+        Attention(32, heads=4, kv_heads=3)
+    with pytest.raises(ValueError, match="divisible"):
+        Attention(30, heads=4)
+    cross, plain = Attention(16, heads=2, context_dim=8), Attention(16, heads=2)
+    x = torch.randn(1, 3, 16)
+    with pytest.raises(ValueError, match="pass context"):
+        cross(x)
+    with pytest.raises(ValueError, match="self-attention only"):
+        cross(x, context=torch.randn(1, 2, 8), causal=True)
+    with pytest.raises(ValueError, match="context_dim"):
+        plain(x, context=torch.randn(1, 2, 16))
