@@ -1,0 +1,119 @@
+"""Autoregressive world model speed: generation with and without the KV cache, and training throughput.
+
+Usage: .venv/bin/python bench/bench_autoregressive.py [--size tiny] [--frames 17] [--resolution 64] [--repeats 3]
+       [--generation-batches 1,4] [--threads N]
+  The window is the default profile's: `frames` frames at resolution x resolution through an 8x8x8
+  DV tokenizer with 1000 codes (17 frames at 64x64 = 3 x 8 x 8 = 192 tokens). Random weights:
+  speed does not depend on what the model learned.
+  - Generation: continue 2 condition latent frames (9 frames) to the full window, top-p 0.9,
+    once with the KV cache and once recomputing the whole sequence for every token, for each
+    batch size (1: one CLI request; more: several samples at once); tokens generated per second
+    and the speed-up (target: at least 5x).
+  - Training: forward + backward + AdamW step on batches of 8 clips, stage 1 (video) and stage 2
+    (text cross-attention, 32 MiniLM-sized text tokens); tokens per second.
+  Each timed row runs --repeats times and the fastest run counts (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from cosmos_flow.autoregressive.gpt import ARTransformer, parameter_count
+from cosmos_flow.autoregressive.objective import next_token_metrics
+from cosmos_flow.autoregressive.registry import AR_SIZES, build_config
+from cosmos_flow.autoregressive.sampling import SamplingParams, generate_tokens
+
+VOCAB, TEMPORAL, SPATIAL = 1000, 8, 8  # the tiny DV tokenizer: FSQ [8, 5, 5, 5], 8x8x8 compression
+TEXT_TOKENS, TEXT_DIM = 32, 384
+
+
+def fastest(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def generation_speed(model: ARTransformer, condition_latents: int, batch: int, use_cache: bool, repeats: int) -> float:
+    """Tokens generated per second (all rows of the batch together)."""
+    frame_tokens = model.config.tokens_per_frame
+    prefix = torch.randint(0, VOCAB, (batch, condition_latents * frame_tokens), generator=torch.Generator().manual_seed(0))
+    made = batch * (model.config.max_tokens - prefix.shape[1])
+
+    def run():
+        generate_tokens(model, prefix, model.config.max_tokens, SamplingParams(top_p=0.9), generator=torch.Generator().manual_seed(0), use_cache=use_cache)
+
+    return made / fastest(run, repeats)
+
+
+def training_speed(model: ARTransformer, batch_size: int, steps: int, repeats: int) -> float:
+    """Training tokens per second (forward, backward, optimizer step)."""
+    generator = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, VOCAB, (batch_size, model.config.max_tokens), generator=generator)
+    text = torch.randn(batch_size, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
+    mask = torch.ones(batch_size, TEXT_TOKENS, dtype=torch.bool) if model.has_text else None
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    scored = torch.ones_like(tokens, dtype=torch.bool)
+    model.train()
+
+    def run():
+        for _ in range(steps):
+            loss = next_token_metrics(model.logits(tokens, text, mask), tokens, scored).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    run()  # warm-up
+    seconds = fastest(run, repeats)
+    model.eval()
+    return batch_size * tokens.shape[1] * steps / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="tiny", choices=list(AR_SIZES))
+    parser.add_argument("--frames", type=int, default=17)
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=8, help="training batch")
+    parser.add_argument("--generation-batches", default="1,4", help="comma-separated generation batch sizes")
+    parser.add_argument("--steps", type=int, default=5, help="training steps per timed run")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    grid = (1 + (args.frames - 1) // TEMPORAL, args.resolution // SPATIAL, args.resolution // SPATIAL)
+    torch.manual_seed(0)
+    video = ARTransformer(build_config(args.size, VOCAB, grid)).eval()
+    v2w = ARTransformer(build_config(args.size, VOCAB, grid, text_dim=TEXT_DIM)).eval()
+    print(
+        f"model {args.size}: {parameter_count(video):,} parameters (stage 2: {parameter_count(v2w):,}); window {grid} = {video.config.max_tokens} tokens; torch threads {torch.get_num_threads()}"
+    )
+
+    condition = min(2, grid[0] - 1)
+    rows = []
+    for batch in (int(size) for size in args.generation_batches.split(",")):
+        with_cache = generation_speed(video, condition, batch, True, args.repeats)
+        without_cache = generation_speed(video, condition, batch, False, args.repeats)
+        rows += [
+            (f"generate batch {batch}, KV cache", f"{with_cache:,.0f} tokens/s", f"{with_cache / without_cache:.1f}x"),
+            (f"generate batch {batch}, no cache", f"{without_cache:,.0f} tokens/s", "1.0x"),
+        ]
+    rows += [
+        ("train stage 1 (video)", f"{training_speed(video, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
+        ("train stage 2 (+ text)", f"{training_speed(v2w, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
+    ]
+    print(f"generation: {condition} condition latent frames -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}")
+    width = max(len(row[0]) for row in rows)
+    print(f"{'what':<{width}}  {'speed':>18}  {'vs no cache':>11}")
+    for name, speed, ratio in rows:
+        print(f"{name:<{width}}  {speed:>18}  {ratio:>11}")
+
+
+if __name__ == "__main__":
+    main()

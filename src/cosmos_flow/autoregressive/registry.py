@@ -1,0 +1,33 @@
+"""Named sizes of the autoregressive transformer, from a CPU-sized tiny one to Cosmos's 4B and 12B shapes.
+
+A size fixes the network's width, depth, heads and MLP; the vocabulary and the latent grid come
+from the tokenizer and the clips (`build_config`). The Cosmos shapes are those of the released
+Cosmos-1.0-Autoregressive models (Llama-3-style: 32 query heads, 8 key/value heads, SwiGLU 14336).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from cosmos_flow.autoregressive.gpt import ARConfig
+
+AR_SIZES: dict[str, dict] = {
+    # Under 1M parameters with a 1000-code vocabulary: a few hundred steps fit the default CPU profile.
+    "tiny": {"dim": 96, "depth": 4, "heads": 4, "kv_heads": 2, "mlp_hidden": 256},
+    "small": {"dim": 256, "depth": 8, "heads": 8, "kv_heads": 4, "mlp_hidden": 704},
+    "base": {"dim": 768, "depth": 12, "heads": 12, "kv_heads": 4, "mlp_hidden": 2048},
+    "cosmos-4b": {"dim": 4096, "depth": 16, "heads": 32, "kv_heads": 8, "mlp_hidden": 14336},
+    "cosmos-12b": {"dim": 5120, "depth": 40, "heads": 32, "kv_heads": 8, "mlp_hidden": 14336},
+}
+
+
+def build_config(size: str, vocab_size: int, latent_grid: tuple[int, int, int], **overrides) -> ARConfig:
+    """The ARConfig of a named size for a tokenizer's vocabulary and a window of latent_grid (t, h, w) latents."""
+    if size not in AR_SIZES:
+        raise ValueError(f"unknown autoregressive model size {size!r}: choose one of {', '.join(AR_SIZES)}")
+    config = ARConfig(vocab_size=vocab_size, latent_grid=latent_grid, name=size, **AR_SIZES[size])
+    try:
+        return dataclasses.replace(config, **overrides)
+    except TypeError as error:
+        known = ", ".join(item.name for item in dataclasses.fields(ARConfig))
+        raise ValueError(f"cannot override size {size!r} with {sorted(overrides)}: the fields are {known}") from error

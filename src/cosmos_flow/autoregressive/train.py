@@ -1,0 +1,150 @@
+"""Train one stage of the autoregressive model with Lightning and measure it.
+
+Stage 1 learns video alone; stage 2 starts from stage 1's weights with cross-attention to text
+added (zero-initialized, so it starts as stage 1) and trains on the same clips with their captions.
+Each stage returns the plain network and its numbers: validation loss, token accuracy and
+perplexity (exp of the mean loss) on the tokens after one condition latent frame, and training
+throughput in tokens per second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.loggers import Logger
+
+from cosmos_flow.autoregressive.data import TokenClips, TokenDataModule
+from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer, load_stage_one, parameter_count
+from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS, ARModule
+from cosmos_flow.autoregressive.objective import TokenMetricTotals, batch_metrics, check_corruption_rate, copy_previous_frame_accuracy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ARTrainParams:
+    """How long and how a stage trains. precision "bf16-mixed" suits GPUs; CPUs want "32-true"."""
+
+    max_steps: int = 300
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.1
+    warmup_steps: int = 20
+    val_every_steps: int = 100
+    corruption_rate: float = 0.1
+    condition_latents: list[int] = field(default_factory=lambda: [1, 2])
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "auto"
+    log_every_steps: int = 10
+    progress_bar: bool = False
+
+    def __post_init__(self):
+        if min(self.max_steps, self.batch_size, self.val_every_steps, self.log_every_steps) < 1:
+            raise ValueError("max_steps, batch_size, val_every_steps and log_every_steps must be at least 1")
+        check_corruption_rate(self.corruption_rate)
+
+
+@dataclass
+class StageResult:
+    """A trained network (eval mode, CPU) and its numbers (flat, JSON-safe)."""
+
+    model: ARTransformer
+    metrics: dict[str, float]
+
+
+class TokenThroughput(pl.Callback):
+    """Training tokens per second, timed over the training steps only (not validation or setup)."""
+
+    def __init__(self):
+        self.tokens, self.seconds, self._started = 0, 0.0, 0.0
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
+        self._started = time.perf_counter()
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        self.seconds += time.perf_counter() - self._started
+        self.tokens += batch["tokens"].numel()
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds else float("nan")
+
+
+def train_stage(
+    config: ARConfig,
+    params: ARTrainParams,
+    train: TokenClips,
+    val: TokenClips | None,
+    logger: Logger | None = None,
+    init_from: ARTransformer | None = None,
+) -> StageResult:
+    """Train `config` (initialized from `init_from`'s weights when given) for `params.max_steps` steps."""
+    pl.seed_everything(params.seed, workers=True)
+    if train.tokens.shape[1] != config.max_tokens:
+        raise ValueError(
+            f"the clips have {train.tokens.shape[1]} tokens each but the model's window is {config.max_tokens} {config.latent_grid}; build the config from the clips' latent grid"
+        )
+    module = ARModule(
+        model_config=config.to_dict(),
+        learning_rate=params.learning_rate,
+        weight_decay=params.weight_decay,
+        warmup_steps=params.warmup_steps,
+        max_steps=params.max_steps,
+        corruption_rate=params.corruption_rate,
+        condition_latents=params.condition_latents,
+    )
+    if init_from is not None:
+        load_stage_one(module.model, init_from.state_dict())
+    if logger is not None:
+        logger.log_hyperparams({"ar_parameters": parameter_count(module.model), "ar_size": config.name, "ar_text": config.text_dim is not None})
+    data = TokenDataModule(train, val, params.batch_size, params.max_steps, params.seed)
+    throughput = TokenThroughput()
+    trainer = pl.Trainer(
+        max_steps=params.max_steps,
+        val_check_interval=min(params.val_every_steps, params.max_steps),
+        check_val_every_n_epoch=None,
+        limit_val_batches=0 if data.val is None else 1.0,
+        num_sanity_val_steps=0,
+        logger=logger or False,
+        log_every_n_steps=params.log_every_steps,
+        enable_checkpointing=False,
+        callbacks=[throughput],
+        enable_progress_bar=params.progress_bar,
+        enable_model_summary=False,
+        precision=params.precision,
+        accelerator=params.accelerator,
+        devices=1,
+    )
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=data)
+    metrics = {"train_tokens_per_s": throughput.tokens_per_second, "train_seconds": time.perf_counter() - started, "parameters": parameter_count(module.model)}
+    if val is None or len(val) == 0:
+        log.warning("there are no validation clips: the val_* numbers of %s are measured on the training clips", config.name)
+    metrics.update(evaluate(module.model, val if val is not None and len(val) else train, params.batch_size))  # on the training device
+    model = module.model.eval().cpu()
+    log.info("trained %s (%d steps): %s", config.name, params.max_steps, {name: round(value, 4) for name, value in metrics.items()})
+    return StageResult(model, metrics)
+
+
+@torch.no_grad()
+def evaluate(model: ARTransformer, clips: TokenClips, batch_size: int = 16) -> dict[str, float]:
+    """val_loss, val_token_accuracy and val_perplexity on the tokens after one condition latent frame,
+    beside the copy-the-previous-frame baseline's token accuracy."""
+    model.eval()
+    device = next(model.parameters()).device
+    totals = TokenMetricTotals()
+    for first in range(0, len(clips), batch_size):
+        batch = {name: tensor.to(device) for name, tensor in clips[first : first + batch_size].items()}
+        totals.add(batch_metrics(model, batch, [VAL_CONDITION_LATENTS]))
+    mean = totals.mean()
+    return {
+        "val_loss": float(mean.loss),
+        "val_token_accuracy": float(mean.accuracy),
+        "val_perplexity": float(mean.perplexity),
+        "val_copy_previous_frame_accuracy": copy_previous_frame_accuracy(clips.tokens, model.config.tokens_per_frame, VAL_CONDITION_LATENTS),
+    }

@@ -1,0 +1,179 @@
+"""Nodes of the autoregressive pipeline: clip table -> DV tokens -> caption embeddings -> stage 1 (video)
+-> stage 2 (Video2World, text) -> saved models with cards -> metrics and sample videos."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import torch
+
+from cosmos_flow.autoregressive.data import TokenClips, training_captions
+from cosmos_flow.autoregressive.gpt import ARTransformer
+from cosmos_flow.autoregressive.registry import build_config
+from cosmos_flow.autoregressive.samples import sample_videos, write_samples
+from cosmos_flow.autoregressive.sampling import SamplingParams
+from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, default_card
+from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
+from cosmos_flow.config import from_params
+from cosmos_flow.manifests.training_clips import training_clip_table
+from cosmos_flow.model_store import ModelArtifact
+from cosmos_flow.nn.text_encoder import CaptionEmbeddings, build_text_encoder
+from cosmos_flow.tokenizer.saved import load_tokenizer
+from cosmos_flow.tracking import child_run_logger
+from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
+
+log = logging.getLogger(__name__)
+
+TOKENIZER_NAME = "tokenizer_dv"  # the catalog entry (and sibling model folder) the models read tokens from
+STAGE_RUN_NAMES = {"video": "ar_video", "v2w": "ar_v2w"}
+
+
+@dataclass
+class AutoregressivePipelineParams:
+    seed: int = 0
+    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), as the other pipelines
+    data: dict = field(default_factory=dict)  # DataSettings
+    text_encoder: dict = field(default_factory=lambda: {"kind": "minilm", "max_tokens": 32})
+    model: dict = field(default_factory=dict)  # ModelSettings
+    sampling: dict = field(default_factory=dict)  # SamplingParams: the defaults saved with the models
+    video: dict = field(default_factory=dict)  # {"train": ARTrainParams} of stage 1
+    v2w: dict = field(default_factory=dict)  # {"train": ARTrainParams} of stage 2
+    samples: dict = field(default_factory=dict)  # SampleSettings
+
+
+@dataclass
+class DataSettings:
+    frames: int = 17  # 1 + 8k: three latent frames at 8x temporal compression
+    size: int = 64  # square clips, center-cropped
+    encode_batch_size: int = 16
+    device: str = "auto"  # where the tokenizer encodes: auto = cuda when there is one
+    progress: bool = True
+
+
+@dataclass
+class ModelSettings:
+    size: str = "tiny"  # cosmos_flow.autoregressive.registry.AR_SIZES
+    overrides: dict = field(default_factory=dict)  # ARConfig fields
+
+
+@dataclass
+class SampleSettings:
+    clips: int = 2  # validation clips continued per stage
+    condition_latent_frames: int = 2  # shared with the truth: 2 latent frames = 9 video frames
+    fps: float = 8.0
+
+
+def _params(autoregressive: dict) -> AutoregressivePipelineParams:
+    return from_params(AutoregressivePipelineParams, autoregressive, "autoregressive")
+
+
+def _data(params: AutoregressivePipelineParams) -> DataSettings:
+    return from_params(DataSettings, params.data, "autoregressive.data")
+
+
+def _sampling(params: AutoregressivePipelineParams) -> SamplingParams:
+    return from_params(SamplingParams, params.sampling, "autoregressive.sampling")
+
+
+def _samples(params: AutoregressivePipelineParams) -> SampleSettings:
+    return from_params(SampleSettings, params.samples, "autoregressive.samples")
+
+
+def _train_params(params: AutoregressivePipelineParams, stage: str) -> ARTrainParams:
+    return from_params(ARTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"autoregressive.{stage}.train")
+
+
+def build_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, autoregressive: dict) -> pd.DataFrame:
+    params = _params(autoregressive)
+    return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
+
+
+def encode_tokens(table: pd.DataFrame, tokenizer_dv: ModelArtifact, autoregressive: dict) -> LatentClips:
+    """The train and val clips through the DV tokenizer, once: training reads token indices, never pixels."""
+    data = _data(_params(autoregressive))
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if data.device == "auto" else data.device
+    tokenizer = load_tokenizer(tokenizer_dv).to(device)
+    if tokenizer.config.kind != "dv":
+        raise ValueError(f"the autoregressive model reads discrete tokens, but {TOKENIZER_NAME} is a {tokenizer.config.kind} tokenizer; train a dv one")
+    return encode_clip_table(tokenizer, table, frames=data.frames, size=data.size, splits=("train", "val"), batch_size=data.encode_batch_size, progress=data.progress)
+
+
+def embed_captions(tokens: LatentClips, autoregressive: dict) -> CaptionEmbeddings:
+    """Each distinct caption through the frozen text encoder (the one the diffusion model reads), once."""
+    encoder = build_text_encoder(_params(autoregressive).text_encoder)
+    return CaptionEmbeddings.compute(encoder, training_captions(tokens.captions))
+
+
+def _train_and_sample(
+    stage: str,
+    tokens: LatentClips,
+    embeddings: CaptionEmbeddings | None,
+    tokenizer_dv: ModelArtifact,
+    params: AutoregressivePipelineParams,
+    samples_dir: str,
+    init_from: ARTransformer | None = None,
+) -> tuple[ARTransformer, dict]:
+    """Train one stage in a child MLflow run, then continue validation clips and log the videos there."""
+    train, val = TokenClips.from_latents(tokens.subset(["train"]), embeddings), TokenClips.from_latents(tokens.subset(["val"]), embeddings)
+    tokenizer = load_tokenizer(tokenizer_dv)
+    if init_from is not None:
+        config = init_from.config.with_text(embeddings.embeddings.shape[-1])
+    else:
+        model = from_params(ModelSettings, params.model, "autoregressive.model")
+        config = build_config(model.size, int(tokenizer.quantizer.codebook_size), tuple(tokens.indices.shape[1:]), **model.overrides)
+    settings = _samples(params)
+    with child_run_logger(STAGE_RUN_NAMES[stage]) as logger:
+        logger.log_hyperparams({"transformer": config.to_dict()})
+        result = train_stage(config, _train_params(params, stage), train, val, logger=logger, init_from=init_from)
+        shown = val if len(val) else train
+        samples = sample_videos(result.model, tokenizer, shown, settings.clips, settings.condition_latent_frames, _sampling(params), params.seed)
+        write_samples(samples.videos, samples_dir, STAGE_RUN_NAMES[stage], settings.fps, logger)
+        summary = {**result.metrics, "generation_tokens_per_s": samples.tokens_per_second, "train_clips": float(len(train)), "val_clips": float(len(val))}
+        logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
+    return result.model, summary
+
+
+def train_video(tokens: LatentClips, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str) -> tuple[ARTransformer, dict]:
+    """Stage 1 from scratch: the next video token from the past video tokens."""
+    return _train_and_sample("video", tokens, None, tokenizer_dv, _params(autoregressive), samples_dir)
+
+
+def train_video2world(
+    video_model: ARTransformer, tokens: LatentClips, embeddings: CaptionEmbeddings, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str
+) -> tuple[ARTransformer, dict]:
+    """Stage 2 from stage 1's weights, with cross-attention to the captions (zero-initialized outputs)."""
+    return _train_and_sample("v2w", tokens, embeddings, tokenizer_dv, _params(autoregressive), samples_dir, init_from=video_model)
+
+
+def _package(stage: str, model: ARTransformer, summary: dict, tokens: LatentClips, text_encoder: dict | None, autoregressive: dict) -> ModelArtifact:
+    params = _params(autoregressive)
+    data = _data(params)
+    tc = int(tokens.tokenizer_config["temporal_compression"])
+    spec = ServingSpec(stage, TOKENIZER_NAME, (data.size, data.size), tc, _samples(params).fps, _sampling(params), text_encoder)
+    counts: dict[str, int] = {}
+    for split, scenario in zip(tokens.splits, tokens.scenarios):
+        counts[f"{split}/{scenario}"] = counts.get(f"{split}/{scenario}", 0) + 1
+    trained_on = f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} (split/scenario: {counts}); training: {asdict(_train_params(params, stage))}"
+    return ar_artifact(model, spec, card=default_card(model.config, spec, trained_on, summary))
+
+
+def package_video(model: ARTransformer, summary: dict, tokens: LatentClips, autoregressive: dict) -> ModelArtifact:
+    return _package("video", model, summary, tokens, None, autoregressive)
+
+
+def package_video2world(model: ARTransformer, summary: dict, tokens: LatentClips, embeddings: CaptionEmbeddings, autoregressive: dict) -> ModelArtifact:
+    return _package("v2w", model, summary, tokens, embeddings.encoder_spec, autoregressive)
+
+
+def report(video_summary: dict, v2w_summary: dict, samples_dir: str) -> dict[str, float]:
+    """Both stages' numbers, flat (video_* and v2w_*); the sample videos go to the pipeline's MLflow run too."""
+    metrics = {f"video_{name}": float(value) for name, value in video_summary.items()}
+    metrics.update({f"v2w_{name}": float(value) for name, value in v2w_summary.items()})
+    if mlflow.active_run() is not None:
+        mlflow.log_artifacts(samples_dir, artifact_path="ar_samples")
+    log.info("autoregressive sample videos are in %s", Path(samples_dir))
+    return metrics

@@ -1,0 +1,27 @@
+"""Wiring of the autoregressive pipeline: stage 1 (video) then stage 2 (Video2World, from stage 1's weights)."""
+
+from kedro.pipeline import Node, Pipeline
+
+from cosmos_flow.pipelines.autoregressive import nodes
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    params = "params:autoregressive"
+    samples_dir = "params:autoregressive_samples_dir"
+    return Pipeline(
+        [
+            Node(nodes.build_clip_table, ["clips_manifest", "videos_manifest", "sim_episodes", params], "ar_training_clips", name="build_ar_clip_table"),
+            Node(nodes.encode_tokens, ["ar_training_clips", "tokenizer_dv", params], "ar_tokens", name="encode_ar_tokens"),
+            Node(nodes.embed_captions, ["ar_tokens", params], "ar_caption_embeddings", name="embed_ar_captions"),
+            Node(nodes.train_video, ["ar_tokens", "tokenizer_dv", params, samples_dir], ["ar_video_module", "ar_video_summary"], name="train_ar_video"),
+            Node(
+                nodes.train_video2world,
+                ["ar_video_module", "ar_tokens", "ar_caption_embeddings", "tokenizer_dv", params, samples_dir],
+                ["ar_v2w_module", "ar_v2w_summary"],
+                name="train_ar_video2world",
+            ),
+            Node(nodes.package_video, ["ar_video_module", "ar_video_summary", "ar_tokens", params], "ar_video", name="save_ar_video"),
+            Node(nodes.package_video2world, ["ar_v2w_module", "ar_v2w_summary", "ar_tokens", "ar_caption_embeddings", params], "ar_v2w", name="save_ar_v2w"),
+            Node(nodes.report, ["ar_video_summary", "ar_v2w_summary", samples_dir], "autoregressive_metrics", name="report_autoregressive"),
+        ]
+    )

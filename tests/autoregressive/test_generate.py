@@ -1,0 +1,153 @@
+"""Saved models: save -> load, the WorldModel that turns frames into frames, windowed generation, and the CLI."""
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+
+from cosmos_flow.autoregressive.cli import ar
+from cosmos_flow.autoregressive.generate import ARWorldModel, generate, load_world_model
+from cosmos_flow.autoregressive.gpt import ARTransformer
+from cosmos_flow.autoregressive.registry import build_config
+from cosmos_flow.autoregressive.sampling import SamplingParams
+from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, load_ar_model
+from cosmos_flow.model_store import save_model
+from cosmos_flow.tokenizer.model import CausalVideoTokenizer
+from cosmos_flow.tokenizer.registry import get_config
+from cosmos_flow.tokenizer.saved import tokenizer_artifact
+from cosmos_flow.video import probe, read_frames, write_video
+from cosmos_flow.worldmodel.frames import fit_frames
+from cosmos_flow.worldmodel.registry import WorldModel
+from cosmos_flow.worldmodel.registry import load_world_model as load_any_world_model
+
+SIZE, GRID = 32, (3, 4, 4)  # a 17-frame window at 32x32 through an 8x8x8 tokenizer
+ARCHITECTURE = {"dim": 48, "depth": 2, "heads": 4, "kv_heads": 2, "mlp_hidden": 64}
+
+
+def _model(text_dim=None) -> ARTransformer:
+    torch.manual_seed(0)
+    model = ARTransformer(build_config("tiny", 1000, GRID, text_dim=text_dim, **ARCHITECTURE)).eval()
+    for block in model.blocks if text_dim else []:  # as if stage 2 had trained: the text matters
+        torch.nn.init.normal_(block.cross_attention.to_out.weight, std=0.5)
+    return model
+
+
+def _spec(stage: str) -> ServingSpec:
+    text = {"kind": "minilm", "max_tokens": 8} if stage == "v2w" else None
+    return ServingSpec(stage, "tokenizer_dv", (SIZE, SIZE), 8, 10.0, SamplingParams(temperature=1.0, top_p=0.9), text)
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    save_model(folder / "tokenizer_dv", tokenizer_artifact(CausalVideoTokenizer(get_config("dv-tiny-8x8x8"))))
+    save_model(folder / "ar_video", ar_artifact(_model(), _spec("video")))
+    save_model(folder / "ar_v2w", ar_artifact(_model(384), _spec("v2w")))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def past_video(tmp_path_factory):
+    frames = np.random.default_rng(0).integers(0, 255, (12, 48, 64, 3), dtype=np.uint8)
+    return write_video(tmp_path_factory.mktemp("past") / "past.mp4", frames, fps=10)
+
+
+def test_save_then_load_gives_identical_logits(models_dir):
+    saved = load_ar_model(models_dir / "ar_v2w")
+    tokens = torch.randint(0, 1000, (1, 48), generator=torch.Generator().manual_seed(0))
+    text, mask = torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool)
+    with torch.no_grad():
+        assert torch.equal(saved.model.logits(tokens, text, mask), _model(384).logits(tokens, text, mask))
+    assert saved.spec == _spec("v2w") and saved.model.config == _model(384).config
+    with pytest.raises(ValueError, match="not an autoregressive world model"):
+        load_ar_model(models_dir / "tokenizer_dv")
+
+
+def test_an_artifact_refuses_a_stage_that_does_not_fit_the_network():
+    with pytest.raises(ValueError, match="save stage 1 as 'video'"):
+        ar_artifact(_model(), _spec("v2w"))
+
+
+def test_the_loaded_model_is_a_world_model_that_continues_frames(models_dir):
+    model = load_any_world_model(models_dir / "ar_video")
+    assert isinstance(model, ARWorldModel) and isinstance(model, WorldModel)
+    assert model.resolution == (SIZE, SIZE) and model.temporal_compression == 8 and model.window_frames == 17
+    past = np.random.default_rng(1).integers(0, 255, (9, SIZE, SIZE, 3), dtype=np.uint8)
+    frames = model.generate(past, "a ball falls", 8, seed=3)
+    assert frames.shape == (8, SIZE, SIZE, 3) and frames.dtype == np.uint8
+    assert np.array_equal(frames, generate(model, past, "a ball falls", 8, seed=3))
+    assert not np.array_equal(frames, generate(model, past, "a ball falls", 8, seed=4))
+
+
+def test_generation_longer_than_the_window_slides_it_and_any_length_works(models_dir):
+    model = load_world_model(models_dir / "ar_video")
+    past = np.random.default_rng(2).integers(0, 255, (20, 48, 40, 3), dtype=np.uint8)  # another size: fitted
+    long = generate(model, past, "", 29, seed=0, temperature=0.0)  # 4 windows of 8 new frames, the last cut
+    assert long.shape == (29, SIZE, SIZE, 3)
+    assert generate(model, None, "", 5, seed=0).shape == (5, SIZE, SIZE, 3)  # from nothing
+
+
+def test_text_changes_what_the_video2world_model_makes(models_dir):
+    model = load_world_model(models_dir / "ar_v2w")
+    past = np.random.default_rng(3).integers(0, 255, (1, SIZE, SIZE, 3), dtype=np.uint8)
+    ball, box = (generate(model, past, caption, 8, seed=0, temperature=0.0) for caption in ("a red ball falls", "a blue box slides"))
+    assert not np.array_equal(ball, box)
+    with pytest.raises(ValueError, match="empty"):
+        generate(model, past, " ", 8, seed=0)
+
+
+def test_a_tokenizer_of_another_vocabulary_is_refused(models_dir):
+    saved = load_ar_model(models_dir / "ar_video")
+    other = CausalVideoTokenizer(get_config("dv-tiny-8x8x8", fsq_levels=[5, 5]))
+    with pytest.raises(ValueError, match="25 codes but the model predicts 1000"):
+        ARWorldModel(saved.model, other, saved.spec)
+
+
+def _run(*arguments):
+    return CliRunner().invoke(ar, [str(argument) for argument in arguments])
+
+
+def test_cli_writes_the_condition_frames_then_the_generated_ones(models_dir, past_video, tmp_path):
+    out = tmp_path / "out.mp4"
+    result = _run("--prompt", "a ball falls", "--video", past_video, "--frames", 25, "--seed", 1, "--top-p", 0.8, "--temperature", 0.9, "--models-dir", models_dir, "--out", out)
+    assert result.exit_code == 0, result.output
+    info = probe(out)
+    assert (info.num_frames, info.width, info.height) == (25, SIZE, SIZE)
+    # The first 9 frames are the past video's, fitted to the model (up to H.264 rounding).
+    written = read_frames(out).astype(int)
+    expected = read_frames(past_video)[:9]
+    assert np.abs(written[:9] - fit_frames(expected, (SIZE, SIZE)).astype(int)).mean() < 20
+
+
+def test_cli_defaults_to_one_window_and_takes_the_video_model(models_dir, past_video, tmp_path):
+    out = tmp_path / "default.mp4"
+    result = _run("--prompt", "x", "--video", past_video, "--condition-frames", 1, "--model", "ar_video", "--models-dir", models_dir, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert probe(out).num_frames == 17
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--prompt", " "], "the prompt is empty; describe the scene with --prompt TEXT."),
+        (["--prompt", "x", "--video", None], "the autoregressive model continues a past video; pass it with --video PAST.mp4."),
+        (["--condition-frames", 4], "do not fit a 8x temporal compression"),
+        (["--condition-frames", 17], "--condition-frames 17 fills the model's window of 17 frames; condition on at most 9 frames."),
+        (["--frames", 9], "--frames 9 leaves no frame to generate after 9 condition frames; ask for more frames."),
+        (["--top-p", 1.5], "--top-p must be in (0, 1], got 1.5"),
+        (["--temperature", -1], "--temperature must be 0 (greedy) or more, got -1.0."),
+        (["--model", "ar_missing"], "there is no model ar_missing in"),
+        (["--out", None], "no output file was given; pass --out OUT.mp4."),
+    ],
+)
+def test_cli_bad_arguments_end_with_one_sentence(models_dir, past_video, tmp_path, arguments, message):
+    options = {"--prompt": "a ball", "--video": past_video, "--models-dir": models_dir, "--out": tmp_path / "bad.mp4"}
+    for name, value in zip(arguments[::2], arguments[1::2]):
+        options[name] = value
+    flat = [item for name, value in options.items() if value is not None for item in (name, value)]
+    result = _run(*flat)
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert not (tmp_path / "bad.mp4").exists()
