@@ -1,0 +1,109 @@
+"""The evaluation of the default profile's world models: every model against every baseline, with timings.
+
+Usage: .venv/bin/python bench/bench_evaluation.py [--env base|bench] [--models-dir data/06_models] [--episodes N] [--threads N]
+  Runs the physics-alignment and 3D-consistency evaluation (cosmos_flow.evaluation) with the
+  parameters of conf/base/parameters_evaluation.yml (merged with conf/<env>/ when --env is not base)
+  on the simulated test episodes in data/01_raw/sim and every world model found in --models-dir.
+  Prints, per conditioning, a table of every source (references, baselines, models) on the main
+  metrics over all scenarios, which baselines each model beats on each metric, the 3D-consistency
+  table, and the seconds each part took. --threads sets torch's intra-op threads (default: the
+  parameters' torch_threads, 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+import yaml
+
+from cosmos_flow.config import from_params
+from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
+from cosmos_flow.evaluation.generation import load_world_models
+from cosmos_flow.evaluation.report import ALL_SCENARIOS, baseline_comparison, geometry_table, physics_table
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOWN = [
+    "psnr",
+    "ssim",
+    "mse",
+    "mask_iou",
+    "centroid_error_px",
+    "object_missing_rate",
+    "spatial_iou",
+    "spatiotemporal_iou",
+    "weighted_spatial_iou",
+    "tokenizer_feature_similarity",
+    "physics_iq_score",
+]
+
+
+def merged(base: dict, override: dict) -> dict:
+    """`override` merged into `base` key by key, as Kedro merges runtime parameters."""
+    result = dict(base)
+    for key, value in override.items():
+        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+    return result
+
+
+def load_params(env: str, models_dir: str | None, episodes: int | None) -> EvaluationParams:
+    config = yaml.safe_load((ROOT / "conf/base/parameters_evaluation.yml").read_text())["evaluation"]
+    override_file = ROOT / f"conf/{env}/parameters_evaluation.yml"
+    if env != "base" and override_file.is_file():
+        config = merged(config, yaml.safe_load(override_file.read_text())["evaluation"])
+    if models_dir:
+        config["models_dir"] = models_dir
+    if episodes:
+        config = merged(config, {"physics": {"episodes_per_scenario": episodes}, "consistency": {"episodes": episodes}})
+    return from_params(EvaluationParams, config, "evaluation")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", default="base", help="configuration environment merged over conf/base (e.g. bench: all 10 test episodes)")
+    parser.add_argument("--models-dir", default=None, help="where the world models are (default: the parameters' models_dir)")
+    parser.add_argument("--episodes", type=int, default=None, help="episodes per scenario (physics) and orbit episodes (3D), overriding the parameters")
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: the parameters' torch_threads)")
+    args = parser.parse_args()
+    params = load_params(args.env, args.models_dir, args.episodes)
+    threads = args.threads or params.torch_threads
+    if threads:
+        torch.set_num_threads(threads)
+    episodes = pd.read_parquet(ROOT / "data/01_raw/sim/episodes.parquet")
+
+    start = time.perf_counter()
+    world_models = load_world_models(ROOT / params.models_dir, params.generation, params.models)
+    params.models_dir = str(ROOT / params.models_dir)
+    load_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    physics = physics_table(physics_evaluation(episodes, params, ROOT, world_models).rows)
+    physics_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    geometry = geometry_table(consistency_evaluation(episodes, params, ROOT, world_models))
+    geometry_seconds = time.perf_counter() - start
+
+    names = [entry.entry.name + f" ({entry.entry.stage})" for entry in world_models]
+    print(f"world models in {params.models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}")
+    pd.set_option("display.width", 250)
+    pd.set_option("display.max_columns", 30)
+    overall = physics[physics["scenario"] == ALL_SCENARIOS]
+    columns = ["source", "kind", *[name for name in SHOWN if name in overall.columns], "seconds_per_episode", "episodes"]
+    for frames, group in overall.groupby("condition_frames"):
+        print(f"\nphysics alignment, {frames} condition frame(s), all scenarios:")
+        print(group[columns].to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    wins = baseline_comparison(physics)
+    if not wins.empty:
+        print("\nwhich baselines each model beats:")
+        print(wins.to_string(index=False))
+    print("\n3D consistency (orbit, 128x128):")
+    print(geometry.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    print(
+        f"\nseconds: loading models {load_seconds:.1f}, physics {physics_seconds:.1f}, 3D consistency {geometry_seconds:.1f}, total {load_seconds + physics_seconds + geometry_seconds:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The whole evaluation from an episodes index and a models folder: what the pipeline and the bench run.
+
+`EvaluationParams` mirrors `conf/base/parameters_evaluation.yml` (`evaluation`). World models are
+discovered in `models_dir` (all of them, or those named in `models`); the tokenizer folder
+`models_dir/tokenizer` (default `tokenizer_cv`), when it exists, adds the tokenizer round-trip
+baseline and the tokenizer feature similarity. With no world model and no tokenizer the evaluation
+still runs: references and baselines only.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from cosmos_flow.evaluation.consistency import ConsistencyParams, evaluate_consistency
+from cosmos_flow.evaluation.generation import LoadedWorldModel, load_world_models, physics_predictor
+from cosmos_flow.evaluation.physics import PhysicsParams, PhysicsResults, baseline_predictors, evaluate_physics, load_cases, select_test_episodes
+from cosmos_flow.tokenizer.saved import load_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluationParams:
+    """Everything the evaluation pipeline reads from its parameters."""
+
+    seed: int = 0
+    models_dir: str = "data/06_models"
+    tokenizer: str = "tokenizer_cv"  # folder under models_dir; missing: no round trip, no feature similarity
+    models: list[str] | None = None  # None: every world model found in models_dir
+    generation: dict[str, dict] = field(default_factory=dict)  # family -> options of its generate()
+    examples_per_scenario: int = 1  # cases per scenario and conditioning shown in the example strips
+    torch_threads: int | None = 1  # intra-op threads while evaluating (None: torch's default); see parameters_evaluation.yml
+    physics: dict = field(default_factory=dict)  # PhysicsParams
+    consistency: dict = field(default_factory=dict)  # ConsistencyParams
+
+    @property
+    def physics_params(self) -> PhysicsParams:
+        return PhysicsParams(**self.physics)
+
+    @property
+    def consistency_params(self) -> ConsistencyParams:
+        return ConsistencyParams(**self.consistency)
+
+
+def load_evaluation_tokenizer(params: EvaluationParams) -> torch.nn.Module | None:
+    """The tokenizer for the round-trip baseline and feature similarity, or None when it is not saved."""
+    folder = Path(params.models_dir) / params.tokenizer
+    if not (folder / "config.json").is_file():
+        log.warning("no tokenizer at %s: the tokenizer round trip and the feature similarity are skipped", folder)
+        return None
+    return load_tokenizer(folder)
+
+
+def physics_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: str | Path = ".", world_models: list[LoadedWorldModel] | None = None) -> PhysicsResults:
+    """Physics alignment of every frame-conditioned world model, the baselines and the references."""
+    physics = params.physics_params
+    cases = load_cases(select_test_episodes(episodes, physics.scenarios, physics.episodes_per_scenario), root, physics.condition_frames)
+    if world_models is None:
+        world_models = load_world_models(params.models_dir, params.generation, params.models)
+    tokenizer = load_evaluation_tokenizer(params)
+    predictors = baseline_predictors(tokenizer)
+    kinds = dict.fromkeys(predictors, "baseline")
+    for world_model in world_models:
+        if world_model.text_only:
+            continue
+        predictors[world_model.entry.name] = physics_predictor(world_model, params.seed)
+        kinds[world_model.entry.name] = "model"
+    log.info("physics alignment: %d cases, sources %s", len(cases), sorted(predictors))
+    return evaluate_physics(cases, predictors, kinds, physics, tokenizer, params.examples_per_scenario)
+
+
+def consistency_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: str | Path = ".", world_models: list[LoadedWorldModel] | None = None) -> pd.DataFrame:
+    """3D consistency of every world model, the ground-truth renders and the baselines."""
+    consistency = params.consistency_params
+    with_hires = episodes[episodes["has_hires"].astype(bool)] if "has_hires" in episodes.columns else episodes
+    selected = select_test_episodes(with_hires, [consistency.scenario], consistency.episodes)
+    if world_models is None:
+        world_models = load_world_models(params.models_dir, params.generation, params.models)
+    return evaluate_consistency(selected, root, world_models, consistency, params.seed)

@@ -1,0 +1,66 @@
+"""Nodes of the evaluation pipeline: each calls cosmos_flow.evaluation and times itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+
+from cosmos_flow.config import from_params
+from cosmos_flow.evaluation import report
+from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
+from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
+
+
+def _params(evaluation: dict) -> EvaluationParams:
+    return from_params(EvaluationParams, evaluation, "evaluation")
+
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """Run with `threads` intra-op threads (None: unchanged), then give torch back its previous setting."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads or previous)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
+    """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds."""
+    params = _params(evaluation)
+    start = time.perf_counter()
+    with _torch_threads(params.torch_threads):
+        results = physics_evaluation(sim_episodes, params)
+    return results.rows, results.examples, {"seconds_physics": time.perf_counter() - start}
+
+
+def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Per-video 3D-consistency numbers of every source, and the node's seconds."""
+    params = _params(evaluation)
+    start = time.perf_counter()
+    with _torch_threads(params.torch_threads):
+        rows = consistency_evaluation(sim_episodes, params)
+    return rows, {"seconds_3d_consistency": time.perf_counter() - start}
+
+
+def report_evaluation(
+    physics_rows: pd.DataFrame, geometry_rows: pd.DataFrame, examples: list[dict], evaluation: dict, *stage_stats: dict[str, float]
+) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame, Figure, Figure, Figure, str]:
+    """Flat metrics, the two tables, three plots and the markdown report."""
+    params = _params(evaluation)
+    physics, geometry = report.physics_table(physics_rows), report.geometry_table(geometry_rows)
+    metrics = report.flat_metrics(physics, geometry)
+    for stats in stage_stats:
+        metrics.update(stats)
+    metrics["seconds_total"] = sum(value for name, value in metrics.items() if name.startswith("seconds_") and name != "seconds_total")
+    models = sorted(set(physics.loc[physics["kind"] == "model", "source"]) | set(geometry.loc[geometry["kind"] == "model", "source"]))
+    tokenizer = params.tokenizer if FEATURE_METRIC in physics_rows.columns else None
+    notes = report.definitions(params.physics_params, params.consistency_params, tokenizer, models)
+    markdown = report.markdown_report(physics, geometry, notes)
+    return metrics, physics, geometry, report.metric_bars(physics), report.geometry_bars(geometry), report.example_strips(examples), markdown
