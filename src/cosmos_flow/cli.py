@@ -10,6 +10,9 @@ import sys
 
 import click
 
+from cosmos_flow.autoregressive.cli import ar
+from cosmos_flow.diffusion.cli import diffusion
+from cosmos_flow.tokenizer.cli import tokenizer
 from cosmos_flow.video import VideoError, probe
 
 
@@ -31,6 +34,16 @@ def probe_command(videos: tuple[str, ...]) -> None:
             failed = True
     if failed:
         sys.exit(1)
+
+
+@cli.group(name="generate", help="Generate future video with a saved world model (the condition frames, then the generated ones).")
+def generate() -> None:
+    pass
+
+
+generate.add_command(diffusion)
+generate.add_command(ar)
+cli.add_command(tokenizer)
 
 
 def main() -> None:

@@ -1,0 +1,94 @@
+"""`cosmos-flow generate diffusion`: a video from a prompt (Text2World), or the continuation of a past video (Video2World).
+
+Registered under the `generate` group of `cosmos_flow.cli`. Bad arguments end with one `error: <sentence>` line on
+stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import numpy as np
+
+from cosmos_flow.diffusion.generate import DiffusionWorldModel, load_world_model
+from cosmos_flow.diffusion.saved import DEFAULT_FOLDERS
+from cosmos_flow.video import VideoError, write_video
+from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
+
+
+def generate_video(
+    models_dir: str | Path,
+    prompt: str,
+    video: str | Path | None,
+    condition_frames: int | None,
+    total_frames: int | None,
+    steps: int | None,
+    guidance: float | None,
+    seed: int,
+) -> tuple[np.ndarray, float]:
+    """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model window)."""
+    if not prompt or not prompt.strip():
+        raise ValueError("the prompt is empty; describe the scene with --prompt TEXT")
+    if video is None and condition_frames is not None:
+        raise ValueError("--condition-frames needs a past video; pass it with --video PAST.mp4")
+    if video is not None and not Path(video).is_file():
+        raise ValueError(f"{video} does not exist; pass the path of a video file with --video")
+    for name, value in (("--frames", total_frames), ("--steps", steps), ("--condition-frames", condition_frames)):
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    if guidance is not None and guidance < 0:
+        raise ValueError(f"--guidance must be 0 (no guidance) or more, got {guidance}")
+    model = load_world_model(Path(models_dir) / DEFAULT_FOLDERS["t2w" if video is None else "v2w"])
+    past = _condition(model, video, condition_frames) if video is not None else np.zeros((0, *model.resolution, 3), dtype=np.uint8)
+    total = model.window_frames if total_frames is None else total_frames
+    if total <= len(past):
+        raise ValueError(f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames")
+    generated = model.generate(past if len(past) else None, prompt, total - len(past), seed, steps=steps, guidance=guidance)
+    return np.concatenate([past, generated]), model.fps
+
+
+def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: int | None) -> np.ndarray:
+    """The first K frames of the past video at the model's resolution (K default: 1 + tc when there are that many, else 1)."""
+    needed = condition_frames or 1 + model.temporal_compression
+    frames = load_past_video(video, model.resolution, max_frames=needed)
+    return select_condition_frames(frames, condition_frames, model.temporal_compression)
+
+
+def _quiet_model_loading() -> None:
+    """No weight-loading progress bars from transformers: stderr is for the one error sentence."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
+def _sentence(error: Exception) -> str:
+    text = error.sentence if isinstance(error, VideoError) else str(error)
+    return text if text.endswith(".") else f"{text}."
+
+
+@click.command(name="diffusion")
+@click.option("--prompt", default=None, help="What the video shows (the caption).")
+@click.option("--video", default=None, type=click.Path(dir_okay=False), help="A past video to continue (Video2World); none: Text2World.")
+@click.option(
+    "--condition-frames", "condition_frames", default=None, type=int, help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1)."
+)
+@click.option("--frames", "total_frames", default=None, type=int, help="N, the frames of the output video, condition frames included (default: one model window).")
+@click.option("--steps", default=None, type=int, help="Sampling steps (default: the model's).")
+@click.option("--guidance", default=None, type=float, help="Classifier-free guidance g: cond + g·(cond − uncond) (default: the model's).")
+@click.option("--seed", default=0, type=int, show_default=True, help="Seed of the sampling noise.")
+@click.option("--models-dir", default="data/06_models", show_default=True, type=click.Path(file_okay=False), help="Folder of the saved models.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
+def diffusion(prompt, video, condition_frames, total_frames, steps, guidance, seed, models_dir, out) -> None:
+    """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""
+    try:
+        if out is None:
+            raise ValueError("no output file was given; pass --out OUT.mp4")
+        _quiet_model_loading()
+        frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, steps, guidance, seed)
+        write_video(out, frames, fps=fps)
+    except (ValueError, VideoError, FileNotFoundError) as error:
+        click.echo(f"error: {_sentence(error)}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")

@@ -1,0 +1,35 @@
+"""Sample videos for people: generated clips side by side, written as mp4 (for players) and GIF (for READMEs and MLflow)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from cosmos_flow.video import write_video
+
+
+def side_by_side(clips: list[np.ndarray]) -> np.ndarray:
+    """uint8 clips (T, H, W, 3) of equal length and height, placed left to right with a 2-pixel gap."""
+    if not clips:
+        raise ValueError("there are no clips to place side by side; generate at least one")
+    gap = np.full((*clips[0].shape[:2], 2, 3), 255, dtype=np.uint8)
+    parts = [part for clip in clips for part in (clip, gap)][:-1]
+    return np.concatenate(parts, axis=2)
+
+
+def write_gif(path: str | Path, frames: np.ndarray, fps: float) -> Path:
+    """A looping GIF of uint8 (T, H, W, 3) frames."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    images = [Image.fromarray(frame) for frame in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
+    return path
+
+
+def write_sample_videos(folder: str | Path, name: str, clips: list[np.ndarray], fps: float) -> list[Path]:
+    """`name`.mp4 and `name`.gif in `folder`, each showing `clips` side by side; returns both paths."""
+    frames = side_by_side(clips)
+    folder = Path(folder)
+    return [write_video(folder / f"{name}.mp4", frames, fps=fps), write_gif(folder / f"{name}.gif", frames, fps)]

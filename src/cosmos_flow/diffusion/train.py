@@ -1,0 +1,153 @@
+"""Train one stage of the diffusion world model with Lightning: Text2World from scratch, Video2World from it.
+
+Training reads latents encoded once by the tokenizer and caption embeddings computed once by the text encoder
+(`LatentTextData`), so a step costs only the DiT. Batches are drawn with replacement from a seeded sampler for
+exactly max_steps steps, however few clips there are.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.loggers import Logger
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset, RandomSampler
+
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
+from cosmos_flow.diffusion.lightning import DiffusionModule, SampleVideoCallback, StepTimer
+from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas
+from cosmos_flow.nn.text_encoder import CaptionEmbeddings
+from cosmos_flow.worldmodel.latents import LatentClips
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DiffusionTrainParams:
+    """How long and how one stage trains. precision "bf16-mixed" suits GPUs; CPUs want "32-true"."""
+
+    max_steps: int = 600
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_steps: int = 50
+    caption_dropout: float = 0.1  # captions replaced by the null text, for classifier-free guidance
+    sigma_buckets: int = 4  # losses are logged per σ range
+    val_every_steps: int = 200
+    log_every_steps: int = 10
+    gradient_clip: float = 1.0
+    seed: int = 0
+    precision: str = "32-true"
+    accelerator: str = "auto"
+    progress_bar: bool = False
+    num_workers: int = 0
+
+    def __post_init__(self) -> None:
+        if min(self.max_steps, self.batch_size, self.val_every_steps, self.log_every_steps, self.sigma_buckets) < 1:
+            raise ValueError("max_steps, batch_size, val_every_steps, log_every_steps and sigma_buckets must be at least 1")
+        if not 0.0 <= self.caption_dropout < 1.0:
+            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
+
+    def module_settings(self) -> dict:
+        """The DiffusionModule hyperparameters these params set."""
+        names = ("learning_rate", "weight_decay", "warmup_steps", "max_steps", "caption_dropout", "sigma_buckets")
+        return {name: getattr(self, name) for name in names}
+
+
+@dataclass
+class LatentTextData(Dataset):
+    """Tokenizer latents [N, C, T, H, W] with the text tokens of each clip's caption."""
+
+    latents: Tensor
+    context: Tensor
+    context_mask: Tensor
+    captions: list[str]
+
+    @classmethod
+    def from_clips(cls, clips: LatentClips, embeddings: CaptionEmbeddings) -> LatentTextData:
+        context, mask = embeddings.lookup(clips.captions)
+        return cls(clips.latents.float(), context.float(), mask, list(clips.captions))
+
+    def __len__(self) -> int:
+        return self.latents.shape[0]
+
+    def __getitem__(self, index: int) -> dict[str, Tensor]:
+        return {"latents": self.latents[index], "context": self.context[index], "context_mask": self.context_mask[index]}
+
+
+@dataclass
+class TrainResult:
+    denoiser: DiffusionDenoiser  # the trained denoiser, in eval mode, on the CPU
+    summary: dict[str, float]  # final_train_loss, steps, train_seconds, steps_per_second, samples_per_second, val_loss_<bucket>...
+
+
+def train_diffusion(
+    denoiser: DiffusionDenoiser,
+    train: LatentTextData,
+    val: LatentTextData | None,
+    params: DiffusionTrainParams,
+    condition: ConditionSampling | None = None,
+    logger: Logger | None = None,
+    samples: SampleVideoCallback | None = None,
+) -> TrainResult:
+    """Train (a copy of) `denoiser` on `train` for params.max_steps steps; Video2World when `condition` is given."""
+    if len(train) == 0:
+        raise ValueError("there are no training clips; run curation (and simulation) first or widen the training splits")
+    pl.seed_everything(params.seed, workers=True)
+    settings = None if condition is None else {**asdict(condition), "latent_frames": list(condition.latent_frames)}  # plain JSON-like hparams
+    module = DiffusionModule.from_denoiser(denoiser, condition=settings, **params.module_settings())
+    if logger is not None:
+        logger.log_hyperparams({"parameters": sum(p.numel() for p in module.denoiser.parameters()), "train_clips": len(train), "val_clips": len(val or [])})
+    sampler = RandomSampler(train, replacement=True, num_samples=params.max_steps * params.batch_size, generator=torch.Generator().manual_seed(params.seed))
+    train_loader = DataLoader(train, batch_size=params.batch_size, sampler=sampler, num_workers=params.num_workers)
+    has_val = val is not None and len(val) > 0
+    val_loader = DataLoader(val, batch_size=params.batch_size) if has_val else None
+    timer = StepTimer()
+    trainer = pl.Trainer(
+        max_steps=params.max_steps,
+        val_check_interval=min(params.val_every_steps, params.max_steps) if has_val else None,
+        check_val_every_n_epoch=None,
+        limit_val_batches=1.0 if has_val else 0,
+        num_sanity_val_steps=0,
+        logger=logger or False,
+        log_every_n_steps=params.log_every_steps,
+        enable_checkpointing=False,
+        callbacks=[timer] + ([samples] if samples is not None else []),
+        enable_progress_bar=params.progress_bar,
+        enable_model_summary=False,
+        gradient_clip_val=params.gradient_clip or None,
+        precision=params.precision,
+        accelerator=params.accelerator,
+        devices=1,
+    )
+    trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+    trained = module.denoiser.eval().cpu().float()
+    summary = {
+        "final_train_loss": module.final_training_loss(),
+        "steps": float(timer.steps),
+        "train_seconds": timer.seconds,
+        "steps_per_second": timer.steps / timer.seconds if timer.seconds else float("nan"),
+        "samples_per_second": timer.steps * params.batch_size / timer.seconds if timer.seconds else float("nan"),
+    }
+    if has_val:
+        summary.update(validation_losses(trained, val, module, params.batch_size))
+    log.info("trained %d steps in %.1f s (%.1f steps/s), final loss %.4f", timer.steps, timer.seconds, summary["steps_per_second"], summary["final_train_loss"])
+    if logger is not None:
+        logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
+    return TrainResult(trained, summary)
+
+
+def validation_losses(denoiser: DiffusionDenoiser, val: LatentTextData, module: DiffusionModule, batch_size: int) -> dict[str, float]:
+    """Denoising loss of the trained model on the validation clips at one σ per bucket (seeded), and their mean."""
+    totals = [0.0] * len(module.bucket_names)
+    for start in range(0, len(val), batch_size):
+        rows = slice(start, start + batch_size)
+        latents = denoiser.normalize(val.latents[rows])
+        losses = loss_at_sigmas(denoiser, latents, val.context[rows], val.context_mask[rows], module.validation_sigmas, module.validation_condition_frames, seed=start)
+        totals = [total + loss * latents.shape[0] for total, loss in zip(totals, losses)]
+    values = {f"val_loss_{name}": total / len(val) for name, total in zip(module.bucket_names, totals)}
+    values["val_loss"] = sum(values.values()) / len(totals)
+    return values

@@ -1,0 +1,246 @@
+"""Nodes of the diffusion pipeline: clip table → latents → caption embeddings → Text2World → Video2World →
+saved models with cards → metrics and sample videos."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import torch
+
+from cosmos_flow.config import from_params
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, latent_statistics, video2world_from
+from cosmos_flow.diffusion.edm import EDMConfig
+from cosmos_flow.diffusion.generate import sample_clips
+from cosmos_flow.diffusion.lightning import SampleVideoCallback, condition_sampling_from
+from cosmos_flow.diffusion.media import write_sample_videos
+from cosmos_flow.diffusion.registry import dit_config
+from cosmos_flow.diffusion.report import model_card
+from cosmos_flow.diffusion.samplers import SamplingParams
+from cosmos_flow.diffusion.saved import diffusion_artifact
+from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, train_diffusion
+from cosmos_flow.manifests.training_clips import training_clip_table
+from cosmos_flow.model_store import ModelArtifact
+from cosmos_flow.nn.text_encoder import CaptionEmbeddings, build_text_encoder
+from cosmos_flow.tokenizer.saved import load_tokenizer
+from cosmos_flow.tracking import child_run_logger
+from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DiffusionPipelineParams:
+    seed: int = 0
+    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), as the tokenizer pipeline
+    data: dict = field(default_factory=dict)  # DataSettings
+    text_encoder: dict = field(default_factory=lambda: {"kind": "minilm", "max_tokens": 32})
+    model: dict = field(default_factory=lambda: {"size": "tiny", "overrides": {}})
+    edm: dict = field(default_factory=dict)  # EDMConfig
+    condition: dict = field(default_factory=dict)  # ConditionSampling (Video2World training)
+    sampling: dict = field(default_factory=dict)  # SamplingParams: the defaults saved with the models
+    t2w: dict = field(default_factory=dict)  # {"train": DiffusionTrainParams}
+    v2w: dict = field(default_factory=dict)
+    samples: dict = field(default_factory=dict)  # SampleSettings
+    torch_threads: int | None = None  # CPU threads for torch in the heavy nodes (None: torch's default)
+
+
+@dataclass
+class DataSettings:
+    frames: int = 17  # 1 + 8k: three latent frames at 8x temporal compression
+    size: int = 64  # square clips, center-cropped
+    encode_batch_size: int = 16
+    device: str = "auto"  # where the tokenizer encodes: auto = cuda when there is one
+    progress: bool = True
+
+
+@dataclass
+class SampleSettings:
+    clips: int = 2  # clips per sample video (validation captions, and their first latent frames for Video2World)
+    every_n_steps: int = 0  # sample videos to MLflow during training every this many steps (0: after the last step)
+    fps: float = 8.0
+    steps: int | None = None  # sampling steps for the sample videos (None: `sampling.steps`)
+    condition_latent_frames: int = 2  # Video2World samples condition on this many latent frames (2 = 9 frames)
+
+
+@contextmanager
+def _threads(params: DiffusionPipelineParams) -> Iterator[None]:
+    """torch's CPU thread count set to `torch_threads` for the block, then restored.
+
+    The tiny model's operations are too small to split across cores: extra threads gain little alone, and on a
+    shared machine they wait for each other (measured: 1.4 steps/s with 2 threads vs 6.8 with 1, on a busy 2-core box).
+    """
+    previous = torch.get_num_threads()
+    if params.torch_threads:
+        torch.set_num_threads(params.torch_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _params(diffusion: dict) -> DiffusionPipelineParams:
+    return from_params(DiffusionPipelineParams, diffusion, "diffusion")
+
+
+def _data(params: DiffusionPipelineParams) -> DataSettings:
+    return from_params(DataSettings, params.data, "diffusion.data")
+
+
+def _samples(params: DiffusionPipelineParams) -> SampleSettings:
+    return from_params(SampleSettings, params.samples, "diffusion.samples")
+
+
+def _sampling(params: DiffusionPipelineParams) -> SamplingParams:
+    return from_params(SamplingParams, params.sampling, "diffusion.sampling")
+
+
+def _sample_video_sampling(params: DiffusionPipelineParams) -> SamplingParams:
+    """The sampling of the sample videos: the models' defaults, with `samples.steps` when set (cheaper)."""
+    steps = _samples(params).steps
+    sampling = _sampling(params)
+    return sampling if steps is None else SamplingParams(**{**asdict(sampling), "steps": steps})
+
+
+def _train_params(params: DiffusionPipelineParams, stage: str) -> DiffusionTrainParams:
+    return from_params(DiffusionTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"diffusion.{stage}.train")
+
+
+def build_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, diffusion: dict) -> pd.DataFrame:
+    params = _params(diffusion)
+    return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
+
+
+def _device(params: DiffusionPipelineParams) -> torch.device:
+    """Where the tokenizer encodes and the final samples are drawn (training follows its own `accelerator`)."""
+    setting = _data(params).device
+    return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if setting == "auto" else setting)
+
+
+def encode_latents(table: pd.DataFrame, tokenizer_cv: ModelArtifact, diffusion: dict) -> LatentClips:
+    """The train and val clips through the CV tokenizer, once: training reads latents, never pixels."""
+    params = _params(diffusion)
+    data = _data(params)
+    tokenizer = load_tokenizer(tokenizer_cv).to(_device(params))
+    with _threads(params):
+        return encode_clip_table(tokenizer, table, frames=data.frames, size=data.size, splits=("train", "val"), batch_size=data.encode_batch_size, progress=data.progress)
+
+
+def embed_captions(latents: LatentClips, diffusion: dict) -> CaptionEmbeddings:
+    """Each distinct caption through the frozen text encoder, once."""
+    encoder = build_text_encoder(_params(diffusion).text_encoder)
+    return CaptionEmbeddings.compute(encoder, latents.captions)
+
+
+def _split(latents: LatentClips, embeddings: CaptionEmbeddings) -> tuple[LatentTextData, LatentTextData]:
+    return LatentTextData.from_clips(latents.subset(["train"]), embeddings), LatentTextData.from_clips(latents.subset(["val"]), embeddings)
+
+
+def _sample_callback(stage: str, data: LatentTextData, tokenizer, params: DiffusionPipelineParams) -> SampleVideoCallback:
+    """Sample videos of the first validation clips' captions (Video2World: from their first latent frames)."""
+    settings = _samples(params)
+    sampling = _sample_video_sampling(params)
+    count = min(settings.clips, len(data))
+    condition = data.latents[:count, :, : settings.condition_latent_frames] if stage == "v2w" else None
+    return SampleVideoCallback(
+        tokenizer, data.context[:count], data.context_mask[:count], tuple(data.latents.shape[1:]), sampling, settings.every_n_steps, settings.fps, stage, params.seed, condition
+    )
+
+
+def _train_stage(stage: str, denoiser: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, params: DiffusionPipelineParams):
+    train, val = _split(latents, embeddings)
+    train_params = _train_params(params, stage)
+    condition = condition_sampling_from(params.condition) if stage == "v2w" else None
+    samples = _sample_callback(stage, val if len(val) else train, load_tokenizer(tokenizer_cv), params)
+    with _threads(params), child_run_logger(f"diffusion_{stage}") as logger:
+        logger.log_hyperparams({"model": params.model})  # the module logs its DiT, EDM and training settings itself
+        result = train_diffusion(denoiser, train, val, train_params, condition, logger=logger, samples=samples)
+    summary = {**result.summary, "parameters": float(sum(p.numel() for p in result.denoiser.parameters())), "train_clips": float(len(train)), "val_clips": float(len(val))}
+    return result.denoiser, summary
+
+
+def train_text2world(latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict) -> tuple[DiffusionDenoiser, dict]:
+    """Text2World from scratch, its latents normalized with the training clips' per-channel statistics."""
+    params = _params(diffusion)
+    train_latents = latents.subset(["train"]).latents
+    if len(train_latents) == 0:
+        raise ValueError("there are no training clips for the diffusion model; run curation (and simulation) first")
+    mean, std = latent_statistics(train_latents)
+    overrides = {"latent_channels": latents.latents.shape[1], "text_dim": embeddings.embeddings.shape[-1], **params.model.get("overrides", {})}
+    denoiser = DiffusionDenoiser(dit_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std)
+    return _train_stage("t2w", denoiser, latents, embeddings, tokenizer_cv, params)
+
+
+def train_video2world(
+    text2world: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict
+) -> tuple[DiffusionDenoiser, dict]:
+    """Video2World, initialized from the Text2World weights (the mask channel's weights start at zero)."""
+    return _train_stage("v2w", video2world_from(text2world), latents, embeddings, tokenizer_cv, _params(diffusion))
+
+
+def _package(stage: str, denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+    params = _params(diffusion)
+    data = _data(params)
+    counts: dict[str, int] = {}
+    for split, scenario in zip(latents.splits, latents.scenarios):
+        counts[f"{split}/{scenario}"] = counts.get(f"{split}/{scenario}", 0) + 1
+    data_summary = {"clips": counts, "frames": data.frames, "size": data.size, "tokenizer": "tokenizer_cv"}
+    train = asdict(_train_params(params, stage))
+    artifact = diffusion_artifact(
+        denoiser, stage, embeddings.encoder_spec, data.frames, (data.size, data.size), _samples(params).fps, _sampling(params), extra_config={"metrics": summary, "train": train}
+    )
+    artifact.card = model_card(f"diffusion_{stage}", artifact.config, data_summary, train, summary)
+    return artifact
+
+
+def package_text2world(denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+    return _package("t2w", denoiser, summary, latents, embeddings, diffusion)
+
+
+def package_video2world(denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+    return _package("v2w", denoiser, summary, latents, embeddings, diffusion)
+
+
+def report(
+    text2world: DiffusionDenoiser,
+    video2world: DiffusionDenoiser,
+    t2w_summary: dict,
+    v2w_summary: dict,
+    latents: LatentClips,
+    embeddings: CaptionEmbeddings,
+    tokenizer_cv: ModelArtifact,
+    diffusion: dict,
+    samples_dir: str,
+) -> dict[str, float]:
+    """Flat metrics of both stages, and the final sample videos (mp4 + GIF) in samples_dir, logged to the MLflow run."""
+    params = _params(diffusion)
+    settings = _samples(params)
+    train, val = _split(latents, embeddings)
+    shown = val if len(val) else train
+    count = min(settings.clips, len(shown))
+    device = _device(params)
+    tokenizer = load_tokenizer(tokenizer_cv).to(device)
+    context, context_mask = shown.context[:count].to(device), shown.context_mask[:count].to(device)
+    metrics = {f"t2w_{name}": value for name, value in t2w_summary.items()}
+    metrics.update({f"v2w_{name}": value for name, value in v2w_summary.items()})
+    paths = []
+    for stage, denoiser in (("t2w", text2world), ("v2w", video2world)):
+        condition = shown.latents[:count, :, : settings.condition_latent_frames] if stage == "v2w" else None
+        on_device = copy.deepcopy(denoiser).to(device)  # the trained module stays where the save nodes expect it
+        with _threads(params):
+            started = time.perf_counter()
+            clips = sample_clips(on_device, tokenizer, context, context_mask, tuple(shown.latents.shape[1:]), params.seed, _sample_video_sampling(params), condition)
+            metrics[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count
+        paths += write_sample_videos(samples_dir, f"diffusion_{stage}", clips, settings.fps)
+    if mlflow.active_run() is not None:
+        for path in paths:
+            mlflow.log_artifact(str(path), artifact_path="diffusion_samples")
+    log.info("diffusion sample videos: %s", ", ".join(str(Path(path)) for path in paths))
+    return metrics

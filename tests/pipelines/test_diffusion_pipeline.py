@@ -1,0 +1,118 @@
+"""The diffusion pipeline through a real KedroSession, on a few synthetic simulation episodes and a tiny random
+tokenizer: both stages train, both models are saved, metrics and sample videos are written, MLflow gets the runs."""
+
+import json
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from support import run_pipelines
+
+from cosmos_flow.diffusion.generate import load_world_model
+from cosmos_flow.manifests.contracts import CONTRACTS
+from cosmos_flow.model_store import load_model, save_model
+from cosmos_flow.tokenizer.model import CausalVideoTokenizer
+from cosmos_flow.tokenizer.registry import get_config
+from cosmos_flow.tokenizer.saved import tokenizer_artifact
+
+SIZE, FRAMES = 32, 20
+EPISODES = [("drop", "train"), ("drop", "train"), ("drop", "val"), ("push", "train"), ("push", "val"), ("push", "test")]
+TRAIN = {"max_steps": 4, "batch_size": 2, "warmup_steps": 1, "val_every_steps": 2, "log_every_steps": 1, "progress_bar": False, "accelerator": "cpu"}
+TINY = {
+    "data": {"frames": 17, "size": SIZE, "encode_batch_size": 4, "device": "cpu", "progress": False},
+    "text_encoder": {"kind": "minilm", "max_tokens": 8},
+    "model": {"size": "tiny", "overrides": {"hidden": 32, "depth": 1, "heads": 2}},
+    "sampling": {"steps": 2, "guidance": 1.5},
+    "t2w": {"train": TRAIN},
+    "v2w": {"train": TRAIN},
+    "samples": {"clips": 2, "every_n_steps": 2, "fps": 8.0, "steps": 1, "condition_latent_frames": 2},
+}
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models: one torch thread, so a busy 2-core machine does not stall every operation on thread hand-offs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _synthetic_world(root):
+    """Episodes (a square falling or sliding), their videos and clips manifests, and a random CV tokenizer."""
+    episodes, videos, clips = [], [], []
+    for index, (scenario, split) in enumerate(EPISODES):
+        episode_id = f"{scenario}-{index}"
+        folder = f"data/01_raw/sim/{scenario}/{episode_id}"
+        (root / folder).mkdir(parents=True)
+        rgb = np.full((FRAMES, SIZE, SIZE, 3), 40 + 20 * index, dtype=np.uint8)
+        for frame in range(FRAMES):
+            top, left = (frame, 12) if scenario == "drop" else (12, frame)
+            rgb[frame, top : top + 8, left : left + 8] = 230
+        np.savez(root / folder / "frames.npz", rgb=rgb)
+        caption = f"a white square {'falls' if scenario == 'drop' else 'slides right'} over a grey floor, take {index}"
+        episodes.append(
+            {
+                "episode_id": episode_id,
+                "scenario": scenario,
+                "split": split,
+                "seed": index,
+                "num_frames": FRAMES,
+                "width": SIZE,
+                "height": SIZE,
+                "fps": 8.0,
+                "caption": caption,
+                "path": folder,
+            }
+        )
+        video = {"video_id": f"v{index}", "path": f"{folder}/video.mp4", "source": "sim", "width": SIZE, "height": SIZE, "fps": 8.0, "num_frames": FRAMES}
+        videos.append({**video, "duration_s": FRAMES / 8, "codec": "h264", "has_audio": False, "episode_id": episode_id})
+        clips.append(
+            {"clip_id": f"c{index}", "video_id": f"v{index}", "path": f"{folder}/video.mp4", "start_frame": 0, "end_frame": FRAMES, "start_s": 0.0, "end_s": FRAMES / 8,
+             "fps": 8.0, "width": SIZE, "height": SIZE, "num_frames": FRAMES, "motion_score": 1.0, "quality_score": 1.0, "text_score": 0.0, "video_type": "synthetic_render",
+             "caption": caption, "cluster_id": index, "duplicate_of": None, "kept": True, "reject_reason": None}
+        )  # fmt: skip
+    for name, rows, path in (
+        ("episodes", episodes, "data/01_raw/sim/episodes.parquet"),
+        ("videos", videos, "data/02_intermediate/videos.parquet"),
+        ("clips", clips, "data/03_primary/clips.parquet"),
+    ):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).astype({**CONTRACTS[name]}).to_parquet(root / path, index=False)
+    torch.manual_seed(0)
+    save_model(root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
+
+
+def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samples(project, one_thread):
+    _synthetic_world(project)
+    run_pipelines(project, ["diffusion"], diffusion=TINY)
+
+    metrics = json.loads((project / "data/08_reporting/diffusion_metrics.json").read_text())
+    for stage in ("t2w", "v2w"):
+        assert metrics[f"{stage}_steps"] == 4 and metrics[f"{stage}_steps_per_second"] > 0 and metrics[f"{stage}_final_train_loss"] > 0
+        assert metrics[f"{stage}_train_clips"] == 3 and metrics[f"{stage}_val_clips"] == 2
+        assert len([name for name in metrics if name.startswith(f"{stage}_val_loss_sigma_")]) == 4
+        samples = project / f"data/08_reporting/diffusion_samples/diffusion_{stage}"
+        assert samples.with_suffix(".mp4").stat().st_size > 0 and samples.with_suffix(".gif").stat().st_size > 0
+
+    saved = load_model(project / "data/06_models/diffusion_v2w")
+    assert saved.config["model"] == "diffusion_world_model" and saved.config["stage"] == "v2w" and saved.config["tokenizer"] == "tokenizer_cv"
+    assert len(saved.config["latent_stats"]["std"]) == 16 and "val_loss" in saved.config["metrics"] and "Final losses" in saved.card
+    assert load_model(project / "data/06_models/diffusion_t2w").config["dit"]["condition_mask"] is False
+    frames = load_world_model(project / "data/06_models/diffusion_v2w").generate(np.zeros((1, SIZE, SIZE, 3), np.uint8), "a white square falls", 16, seed=0)
+    assert frames.shape == (16, SIZE, SIZE, 3)
+
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{project}/mlflow.db")
+    runs = client.search_runs(client.get_experiment_by_name("cosmos_flow").experiment_id)
+    children = {run.info.run_name: run for run in runs if "mlflow.parentRunId" in run.data.tags}
+    assert {"diffusion_t2w", "diffusion_v2w"} <= set(children)
+    for stage in ("t2w", "v2w"):
+        child = children[f"diffusion_{stage}"]
+        assert "train/loss" in child.data.metrics and "val/loss" in child.data.metrics and child.info.status == "FINISHED"
+        logged = [item.path for item in client.list_artifacts(child.info.run_id, "samples")]
+        assert any(path.endswith("step0000002.gif") for path in logged) and any(path.endswith("step0000004.mp4") for path in logged)
+    parent = client.get_run(children["diffusion_t2w"].data.tags["mlflow.parentRunId"])
+    assert "t2w_val_loss" in parent.data.metrics
+    assert {item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")} >= {"diffusion_samples/diffusion_v2w.gif"}
