@@ -17,9 +17,9 @@ Usage: .venv/bin/python bench/bench_autoregressive.py [--size tiny] [--frames 17
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
+from timing import fastest
 
 from cosmos_flow.autoregressive.gpt import ARTransformer, parameter_count
 from cosmos_flow.autoregressive.objective import next_token_metrics
@@ -28,15 +28,6 @@ from cosmos_flow.autoregressive.sampling import SamplingParams, generate_tokens
 
 VOCAB, TEMPORAL, SPATIAL = 1000, 8, 8  # the tiny DV tokenizer: FSQ [8, 5, 5, 5], 8x8x8 compression
 TEXT_TOKENS, TEXT_DIM = 32, 384
-
-
-def fastest(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def generation_speed(model: ARTransformer, condition_latents: int, batch: int, use_cache: bool, repeats: int) -> float:

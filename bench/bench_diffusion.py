@@ -16,11 +16,11 @@ Usage: .venv/bin/python bench/bench_diffusion.py [--sizes tiny,small] [--frames 
 from __future__ import annotations
 
 import argparse
-import time
 from functools import partial
 
 import numpy as np
 import torch
+from timing import fastest
 
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, video2world_from
 from cosmos_flow.diffusion.edm import EDMConfig
@@ -35,15 +35,6 @@ from cosmos_flow.tokenizer.registry import get_config
 TEMPORAL, SPATIAL, LATENT_CHANNELS = 8, 8, 16
 TEXT_TOKENS, TEXT_DIM = 32, 384
 PROMPT = "a red ball drops onto a table"
-
-
-def fastest(run, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def training_speed(denoiser: DiffusionDenoiser, latent_shape: tuple[int, ...], batch_size: int, steps: int, repeats: int) -> float:

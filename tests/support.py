@@ -6,7 +6,9 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from cosmos_flow.manifests.training_clips import training_clip_table
 from cosmos_flow.video.ffmpeg_binary import ffmpeg_executable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -36,3 +38,12 @@ def run_pipelines(project: Path, names: list[str], **runtime_params) -> None:
 
     with KedroSession.create(project_path=project, runtime_params=runtime_params or None) as session:
         session.run(pipeline_names=names)
+
+
+def write_training_clips(project: Path, clips: list[dict], videos: list[dict], episodes: list[dict]) -> pd.DataFrame:
+    """The training clip table of these manifest rows, where the tokenizer pipeline writes it (the world models' input)."""
+    table = training_clip_table(pd.DataFrame(clips), pd.DataFrame(videos), pd.DataFrame(episodes))
+    path = project / "data/05_model_input/training_clips.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(path, index=False)
+    return table

@@ -1,13 +1,12 @@
 """Fixtures of the autoregressive tests."""
 
 import pytest
-import torch
+
+from cosmos_flow.torch_threads import torch_threads
 
 
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny tensors run fastest on one thread, and do not stall when other processes share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield

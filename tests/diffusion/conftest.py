@@ -7,6 +7,7 @@ import torch
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
 from cosmos_flow.diffusion.dit import DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig
+from cosmos_flow.torch_threads import torch_threads
 
 TEXT_DIM = 8
 
@@ -14,10 +15,8 @@ TEXT_DIM = 8
 @pytest.fixture(autouse=True)
 def one_thread():
     """These models are tiny: one thread avoids the cost of thread hand-offs on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 def tiny_config(**overrides) -> DiTConfig:

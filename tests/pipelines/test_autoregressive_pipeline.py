@@ -4,16 +4,16 @@ import json
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-from support import run_pipelines
+from support import run_pipelines, write_training_clips
 
 from cosmos_flow.autoregressive.generate import load_world_model
 from cosmos_flow.model_store import save_model
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
+from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.video import probe
 
 FRAMES, SIZE = 9, 32  # two latent frames of 4x4 tokens through the 8x8x8 tokenizer
@@ -42,10 +42,9 @@ TINY = {
 
 @pytest.fixture
 def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: one thread is fastest, and never stalls on shared cores
-    yield
-    torch.set_num_threads(threads)
+    """Tiny tensors: one thread is fastest, and never stalls on shared cores."""
+    with torch_threads(1):
+        yield
 
 
 def _moving_square(index: int) -> np.ndarray:
@@ -57,7 +56,7 @@ def _moving_square(index: int) -> np.ndarray:
 
 
 def _synthetic_world(root, count: int = 5) -> None:
-    """Sim episodes (frames.npz), their videos and kept clips, as the manifests of ingest and curation describe them."""
+    """Sim episodes (frames.npz) and the training clip table of their kept clips, as the tokenizer pipeline writes it."""
     episodes, videos, clips = [], [], []
     for index in range(count):
         episode_id, folder = f"ep{index}", f"data/01_raw/sim/drop/ep{index}"
@@ -70,11 +69,7 @@ def _synthetic_world(root, count: int = 5) -> None:
         clips.append(
             {**GEOMETRY, **KEPT, "clip_id": f"c{index}", "video_id": f"v{index}", "path": video, "end_frame": FRAMES, "end_s": 0.9, "caption": caption, "cluster_id": index}
         )
-    pd.DataFrame(episodes).to_parquet(root / "data/01_raw/sim/episodes.parquet")
-    (root / "data/02_intermediate").mkdir(parents=True)
-    pd.DataFrame(videos).to_parquet(root / "data/02_intermediate/videos.parquet")
-    (root / "data/03_primary").mkdir(parents=True)
-    pd.DataFrame(clips).astype({"cluster_id": "Int64"}).to_parquet(root / "data/03_primary/clips.parquet")
+    write_training_clips(root, clips, videos, episodes)
     torch.manual_seed(0)
     save_model(root / "data/06_models/tokenizer_dv", tokenizer_artifact(CausalVideoTokenizer(get_config("dv-tiny-8x8x8"))))
 

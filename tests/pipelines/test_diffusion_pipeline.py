@@ -5,17 +5,16 @@ import json
 
 import mlflow
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-from support import run_pipelines
+from support import run_pipelines, write_training_clips
 
 from cosmos_flow.diffusion.generate import load_world_model
-from cosmos_flow.manifests.contracts import CONTRACTS
 from cosmos_flow.model_store import load_model, save_model
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
+from cosmos_flow.torch_threads import torch_threads
 
 SIZE, FRAMES = 32, 20
 EPISODES = [("drop", "train"), ("drop", "train"), ("drop", "val"), ("push", "train"), ("push", "val"), ("push", "test")]
@@ -34,14 +33,12 @@ TINY = {
 @pytest.fixture
 def one_thread():
     """Tiny models: one torch thread, so a busy 2-core machine does not stall every operation on thread hand-offs."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 def _synthetic_world(root):
-    """Episodes (a square falling or sliding), their videos and clips manifests, and a random CV tokenizer."""
+    """Episodes (a square falling or sliding), the training clip table of their clips, and a random CV tokenizer."""
     episodes, videos, clips = [], [], []
     for index, (scenario, split) in enumerate(EPISODES):
         episode_id = f"{scenario}-{index}"
@@ -74,13 +71,7 @@ def _synthetic_world(root):
              "fps": 8.0, "width": SIZE, "height": SIZE, "num_frames": FRAMES, "motion_score": 1.0, "quality_score": 1.0, "text_score": 0.0, "video_type": "synthetic_render",
              "caption": caption, "cluster_id": index, "duplicate_of": None, "kept": True, "reject_reason": None}
         )  # fmt: skip
-    for name, rows, path in (
-        ("episodes", episodes, "data/01_raw/sim/episodes.parquet"),
-        ("videos", videos, "data/02_intermediate/videos.parquet"),
-        ("clips", clips, "data/03_primary/clips.parquet"),
-    ):
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(rows).astype({**CONTRACTS[name]}).to_parquet(root / path, index=False)
+    write_training_clips(root, clips, videos, episodes)
     torch.manual_seed(0)
     save_model(root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
 

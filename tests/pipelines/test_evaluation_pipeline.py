@@ -15,6 +15,7 @@ from cosmos_flow.simulation.runner import SimulationParams, render_all
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
+from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.worldmodel import registry
 
 EVALUATION = {"physics": {"scenarios": ["drop"], "episodes_per_scenario": 1}, "consistency": {"episodes": 1}}
@@ -32,10 +33,8 @@ OUTPUTS = [
 @pytest.fixture(autouse=True)
 def one_thread():
     """Tiny tensors: one thread avoids thread hand-offs, which stall when other processes share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 class CopyLastWorldModel:

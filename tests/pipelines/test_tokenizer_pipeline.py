@@ -3,6 +3,7 @@
 import json
 
 import mlflow
+import pandas as pd
 import torch
 from support import run_pipelines
 
@@ -20,6 +21,10 @@ TINY = {
 
 def test_tokenizer_pipeline_trains_evaluates_and_saves_both_heads(tiny_world):
     run_pipelines(tiny_world, ["tokenizer"], tokenizer=TINY)
+
+    # The one training clip table, which the diffusion and autoregressive pipelines read too.
+    table = pd.read_parquet(tiny_world / "data/05_model_input/training_clips.parquet")
+    assert set(table["split"]) == {"train", "val", "test"} and table["clip_id"].is_unique
 
     metrics = json.loads((tiny_world / "data/08_reporting/tokenizer_metrics.json").read_text())
     for head in ("cv", "dv"):

@@ -82,3 +82,8 @@ def test_errors_are_readable(tokenizer, table, tmp_path):
         encode_clip_table(tokenizer, table, frames=10, size=32, progress=False)
     with pytest.raises(ValueError, match="does not exist"):
         LatentClips.load(tmp_path / "none.safetensors")
+
+
+def test_clip_counts_per_split_and_scenario():
+    clips = LatentClips(torch.zeros(3, 1, 1, 1, 1), None, ["a", "b", "c"], ["1", "2", "3"], ["train", "val", "train"], ["drop", "drop", "drop"])
+    assert clips.clip_counts() == {"train/drop": 2, "val/drop": 1}

@@ -61,8 +61,37 @@ class ARWorldModel:
         top_p: float | None = None,
         top_k: int | None = None,
     ) -> np.ndarray:
-        """uint8 (n_future, H, W, 3) frames following past_frames (see the module-level `generate`)."""
-        return generate(self, past_frames, caption, n_future, seed, temperature, top_p, top_k)
+        """uint8 (n_future, H, W, 3) frames that follow past_frames (uint8 (K, H, W, 3), fitted to the
+        model's resolution if needed; None: start from nothing). The model conditions on the longest
+        ending of past_frames it can take (1 or 1 + k*tc frames that leave room in its window).
+        temperature, top_p, top_k override the model's defaults (None keeps them).
+        """
+        if n_future < 1:
+            raise ValueError(f"n_future must be at least 1, got {n_future}")
+        overrides = {name: value for name, value in (("temperature", temperature), ("top_p", top_p), ("top_k", top_k)) if value is not None}
+        sampling = dataclasses.replace(self.spec.sampling, **overrides)
+        condition = usable_condition(past_frames, self.resolution, self.temporal_compression, self.window_latents)
+        tc = self.temporal_compression
+        # plan_generation makes whole latent frames: round up, then keep the first n_future frames.
+        if len(condition):
+            total = len(condition) + math.ceil(n_future / tc) * tc
+        else:
+            total = 1 + math.ceil((n_future - 1) / tc) * tc
+        text, text_mask = _text(self, caption)
+        generator = torch.Generator().manual_seed(int(seed))
+        video = condition
+        for window in plan_generation(len(condition), total, self.window_latents, tc):
+            context = video[window.start : window.start + window.condition_frames]
+            tokens = continue_tokens(self.model, _encode(self.tokenizer, context, self.model), window.latents, sampling, text, text_mask, generator)
+            with torch.no_grad():
+                frames = tensor_to_frames(self.tokenizer.decode_indices(tokens)[0])
+            video = np.concatenate([video, frames[window.condition_frames : window.condition_frames + window.keep]])
+        return video[len(condition) : len(condition) + n_future]
+
+
+# The family's module-level entry point (the evaluation and the CLI call it with sampling overrides):
+# generate(model, past_frames, caption, n_future, seed, temperature=..., top_p=..., top_k=...).
+generate = ARWorldModel.generate
 
 
 def load_world_model(folder: str | Path) -> ARWorldModel:
@@ -73,44 +102,6 @@ def load_world_model(folder: str | Path) -> ARWorldModel:
     if not tokenizer_folder.is_dir():
         raise ValueError(f"{folder.name} needs its tokenizer {saved.spec.tokenizer}, which is not in {folder.parent}; train or restore it first")
     return ARWorldModel(saved.model, load_tokenizer(tokenizer_folder), saved.spec, name=folder.name)
-
-
-def generate(
-    model: ARWorldModel,
-    past_frames: np.ndarray | None,
-    caption: str,
-    n_future: int,
-    seed: int,
-    temperature: float | None = None,
-    top_p: float | None = None,
-    top_k: int | None = None,
-) -> np.ndarray:
-    """uint8 (n_future, H, W, 3) frames that follow past_frames (uint8 (K, H, W, 3), fitted to the
-    model's resolution if needed; None: start from nothing). The model conditions on the longest
-    ending of past_frames it can take (1 or 1 + k*tc frames that leave room in its window).
-    temperature, top_p, top_k override the model's defaults (None keeps them).
-    """
-    if n_future < 1:
-        raise ValueError(f"n_future must be at least 1, got {n_future}")
-    overrides = {name: value for name, value in (("temperature", temperature), ("top_p", top_p), ("top_k", top_k)) if value is not None}
-    sampling = dataclasses.replace(model.spec.sampling, **overrides)
-    condition = usable_condition(past_frames, model.resolution, model.temporal_compression, model.window_latents)
-    tc = model.temporal_compression
-    # plan_generation makes whole latent frames: round up, then keep the first n_future frames.
-    if len(condition):
-        total = len(condition) + math.ceil(n_future / tc) * tc
-    else:
-        total = 1 + math.ceil((n_future - 1) / tc) * tc
-    text, text_mask = _text(model, caption)
-    generator = torch.Generator().manual_seed(int(seed))
-    video = condition
-    for window in plan_generation(len(condition), total, model.window_latents, tc):
-        context = video[window.start : window.start + window.condition_frames]
-        tokens = continue_tokens(model.model, _encode(model.tokenizer, context, model.model), window.latents, sampling, text, text_mask, generator)
-        with torch.no_grad():
-            frames = tensor_to_frames(model.tokenizer.decode_indices(tokens)[0])
-        video = np.concatenate([video, frames[window.condition_frames : window.condition_frames + window.keep]])
-    return video[len(condition) : len(condition) + n_future]
 
 
 def usable_condition(past_frames: np.ndarray | None, resolution: tuple[int, int], tc: int, window_latents: int) -> np.ndarray:

@@ -22,7 +22,6 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.video import VideoError, iter_frames, probe
 
 LOGGER = logging.getLogger(__name__)
@@ -267,17 +267,6 @@ def _available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-@contextmanager
-def _torch_threads(threads: int):
-    """Run with `threads` intra-op threads, then give torch back its previous setting."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 class TransNetV2Detector:
     """TransNetV2 with its packaged weights, loaded once and reused across videos.
 
@@ -310,8 +299,8 @@ class TransNetV2Detector:
             predictions.append(future.result())
             bar.update(min(len(predictions[-1]), frames.count - bar.n))  # the last window's padding is no frame
 
-        threads = 1 if self.device.type == "cpu" else torch.get_num_threads()
-        with bar, _torch_threads(threads), ThreadPoolExecutor(self.workers) as pool:
+        threads = 1 if self.device.type == "cpu" else None  # on CPU the workers, not torch, use the cores
+        with bar, torch_threads(threads), ThreadPoolExecutor(self.workers) as pool:
             in_flight: deque[Future] = deque()
             for batch in _batches(padded_windows(frames), self.batch_size):
                 in_flight.append(pool.submit(self._predict_batch, batch))

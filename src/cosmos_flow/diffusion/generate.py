@@ -144,14 +144,6 @@ def load_world_model(folder: str | Path) -> DiffusionWorldModel:
     return DiffusionWorldModel(folder.name, config["stage"], {config["stage"]: denoiser}, config, load_tokenizer(tokenizer_folder), folder=folder)
 
 
-def generate(
-    model: DiffusionWorldModel,
-    past_frames: np.ndarray | None,
-    caption: str,
-    n_future: int,
-    seed: int,
-    steps: int | None = None,
-    guidance: float | None = None,
-) -> np.ndarray:
-    """uint8 (n_future, H, W, 3) frames that follow `past_frames` under `caption` (the evaluation pipeline's entry point)."""
-    return model.generate(past_frames, caption, n_future, seed, steps=steps, guidance=guidance)
+# The family's module-level entry point (the evaluation calls it with sampling overrides):
+# generate(model, past_frames, caption, n_future, seed, steps=..., guidance=...).
+generate = DiffusionWorldModel.generate

@@ -3,6 +3,8 @@
 - `frames`: frame-count arithmetic (latent frames, condition frames, windowed generation plans) and
   fitting frames to a model's resolution.
 - `latents`: the training clips encoded once by a tokenizer (`LatentClips`, `encode_clip_table`).
+- `inputs`: what both families train on, prepared once: the training clips through the right kind of tokenizer
+  (`LatentDataSettings`, `encode_training_clips`) and their captions through the text encoder (`caption_embeddings`).
 - `past_video`: reading the past video a generate command continues.
 - `registry`: finding saved world models and loading one whatever its family (`WorldModel` protocol).
 """
@@ -16,6 +18,7 @@ from cosmos_flow.worldmodel.frames import (
     latent_frames,
     plan_generation,
 )
+from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
 from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
 from cosmos_flow.worldmodel.registry import WORLD_MODEL_FAMILIES, WorldModel, WorldModelEntry, discover_world_models, load_world_model
@@ -23,13 +26,16 @@ from cosmos_flow.worldmodel.registry import WORLD_MODEL_FAMILIES, WorldModel, Wo
 __all__ = [
     "WORLD_MODEL_FAMILIES",
     "LatentClips",
+    "LatentDataSettings",
     "Window",
     "WorldModel",
     "WorldModelEntry",
+    "caption_embeddings",
     "condition_latent_frames",
     "default_condition_frames",
     "discover_world_models",
     "encode_clip_table",
+    "encode_training_clips",
     "fit_frame",
     "fit_frames",
     "latent_frames",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,10 @@ class LatentClips:
 
     def __len__(self) -> int:
         return self.latents.shape[0]
+
+    def clip_counts(self) -> dict[str, int]:
+        """How many clips of each "split/scenario" there are (for model cards), in first-seen order."""
+        return dict(Counter(f"{split}/{scenario}" for split, scenario in zip(self.splits, self.scenarios)))
 
     def subset(self, splits: Sequence[str]) -> LatentClips:
         """The clips whose split is one of `splits`, in their order."""

@@ -1,4 +1,4 @@
-"""Nodes of the autoregressive pipeline: clip table -> DV tokens -> caption embeddings -> stage 1 (video)
+"""Nodes of the autoregressive pipeline: training clip table (the tokenizer pipeline's) -> DV tokens -> caption embeddings -> stage 1 (video)
 -> stage 2 (Video2World, text) -> saved models with cards -> metrics and sample videos."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
-import torch
 
 from cosmos_flow.autoregressive.data import TokenClips, training_captions
 from cosmos_flow.autoregressive.gpt import ARTransformer
@@ -19,12 +18,12 @@ from cosmos_flow.autoregressive.sampling import SamplingParams
 from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, default_card
 from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
 from cosmos_flow.config import from_params
-from cosmos_flow.manifests.training_clips import training_clip_table
 from cosmos_flow.model_store import ModelArtifact
-from cosmos_flow.nn.text_encoder import CaptionEmbeddings, build_text_encoder
+from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.tracking import child_run_logger
-from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
+from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
+from cosmos_flow.worldmodel.latents import LatentClips
 
 log = logging.getLogger(__name__)
 
@@ -35,23 +34,13 @@ STAGE_RUN_NAMES = {"video": "ar_video", "v2w": "ar_v2w"}
 @dataclass
 class AutoregressivePipelineParams:
     seed: int = 0
-    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), as the other pipelines
-    data: dict = field(default_factory=dict)  # DataSettings
+    data: dict = field(default_factory=dict)  # LatentDataSettings
     text_encoder: dict = field(default_factory=lambda: {"kind": "minilm", "max_tokens": 32})
     model: dict = field(default_factory=dict)  # ModelSettings
     sampling: dict = field(default_factory=dict)  # SamplingParams: the defaults saved with the models
     video: dict = field(default_factory=dict)  # {"train": ARTrainParams} of stage 1
     v2w: dict = field(default_factory=dict)  # {"train": ARTrainParams} of stage 2
     samples: dict = field(default_factory=dict)  # SampleSettings
-
-
-@dataclass
-class DataSettings:
-    frames: int = 17  # 1 + 8k: three latent frames at 8x temporal compression
-    size: int = 64  # square clips, center-cropped
-    encode_batch_size: int = 16
-    device: str = "auto"  # where the tokenizer encodes: auto = cuda when there is one
-    progress: bool = True
 
 
 @dataclass
@@ -71,8 +60,8 @@ def _params(autoregressive: dict) -> AutoregressivePipelineParams:
     return from_params(AutoregressivePipelineParams, autoregressive, "autoregressive")
 
 
-def _data(params: AutoregressivePipelineParams) -> DataSettings:
-    return from_params(DataSettings, params.data, "autoregressive.data")
+def _data(params: AutoregressivePipelineParams) -> LatentDataSettings:
+    return from_params(LatentDataSettings, params.data, "autoregressive.data")
 
 
 def _sampling(params: AutoregressivePipelineParams) -> SamplingParams:
@@ -87,25 +76,14 @@ def _train_params(params: AutoregressivePipelineParams, stage: str) -> ARTrainPa
     return from_params(ARTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"autoregressive.{stage}.train")
 
 
-def build_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, autoregressive: dict) -> pd.DataFrame:
-    params = _params(autoregressive)
-    return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
-
-
 def encode_tokens(table: pd.DataFrame, tokenizer_dv: ModelArtifact, autoregressive: dict) -> LatentClips:
     """The train and val clips through the DV tokenizer, once: training reads token indices, never pixels."""
-    data = _data(_params(autoregressive))
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if data.device == "auto" else data.device
-    tokenizer = load_tokenizer(tokenizer_dv).to(device)
-    if tokenizer.config.kind != "dv":
-        raise ValueError(f"the autoregressive model reads discrete tokens, but {TOKENIZER_NAME} is a {tokenizer.config.kind} tokenizer; train a dv one")
-    return encode_clip_table(tokenizer, table, frames=data.frames, size=data.size, splits=("train", "val"), batch_size=data.encode_batch_size, progress=data.progress)
+    return encode_training_clips(tokenizer_dv, table, _data(_params(autoregressive)), kind="dv", tokenizer_name=TOKENIZER_NAME)
 
 
 def embed_captions(tokens: LatentClips, autoregressive: dict) -> CaptionEmbeddings:
     """Each distinct caption through the frozen text encoder (the one the diffusion model reads), once."""
-    encoder = build_text_encoder(_params(autoregressive).text_encoder)
-    return CaptionEmbeddings.compute(encoder, training_captions(tokens.captions))
+    return caption_embeddings(_params(autoregressive).text_encoder, training_captions(tokens.captions))
 
 
 def _train_and_sample(
@@ -154,10 +132,8 @@ def _package(stage: str, model: ARTransformer, summary: dict, tokens: LatentClip
     data = _data(params)
     tc = int(tokens.tokenizer_config["temporal_compression"])
     spec = ServingSpec(stage, TOKENIZER_NAME, (data.size, data.size), tc, _samples(params).fps, _sampling(params), text_encoder)
-    counts: dict[str, int] = {}
-    for split, scenario in zip(tokens.splits, tokens.scenarios):
-        counts[f"{split}/{scenario}"] = counts.get(f"{split}/{scenario}", 0) + 1
-    trained_on = f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} (split/scenario: {counts}); training: {asdict(_train_params(params, stage))}"
+    clips = f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} (split/scenario: {tokens.clip_counts()})"
+    trained_on = f"{clips}; training: {asdict(_train_params(params, stage))}"
     return ar_artifact(model, spec, card=default_card(model.config, spec, trained_on, summary))
 
 

@@ -10,8 +10,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     samples_dir = "params:autoregressive_samples_dir"
     return Pipeline(
         [
-            Node(nodes.build_clip_table, ["clips_manifest", "videos_manifest", "sim_episodes", params], "ar_training_clips", name="build_ar_clip_table"),
-            Node(nodes.encode_tokens, ["ar_training_clips", "tokenizer_dv", params], "ar_tokens", name="encode_ar_tokens"),
+            Node(nodes.encode_tokens, ["training_clips", "tokenizer_dv", params], "ar_tokens", name="encode_ar_tokens"),
             Node(nodes.embed_captions, ["ar_tokens", params], "ar_caption_embeddings", name="embed_ar_captions"),
             Node(nodes.train_video, ["ar_tokens", "tokenizer_dv", params, samples_dir], ["ar_video_module", "ar_video_summary"], name="train_ar_video"),
             Node(

@@ -1,4 +1,4 @@
-"""Nodes of the diffusion pipeline: clip table → latents → caption embeddings → Text2World → Video2World →
+"""Nodes of the diffusion pipeline: training clip table (the tokenizer pipeline's) → latents → caption embeddings → Text2World → Video2World →
 saved models with cards → metrics and sample videos."""
 
 from __future__ import annotations
@@ -6,14 +6,11 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import mlflow
 import pandas as pd
-import torch
 
 from cosmos_flow.config import from_params
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, latent_statistics, video2world_from
@@ -26,21 +23,23 @@ from cosmos_flow.diffusion.report import model_card
 from cosmos_flow.diffusion.samplers import SamplingParams
 from cosmos_flow.diffusion.saved import diffusion_artifact
 from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, train_diffusion
-from cosmos_flow.manifests.training_clips import training_clip_table
 from cosmos_flow.model_store import ModelArtifact
-from cosmos_flow.nn.text_encoder import CaptionEmbeddings, build_text_encoder
+from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.tokenizer.saved import load_tokenizer
+from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.tracking import child_run_logger
-from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
+from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
+from cosmos_flow.worldmodel.latents import LatentClips
 
 log = logging.getLogger(__name__)
+
+TOKENIZER_NAME = "tokenizer_cv"  # the catalog entry the latents come from
 
 
 @dataclass
 class DiffusionPipelineParams:
     seed: int = 0
-    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), as the tokenizer pipeline
-    data: dict = field(default_factory=dict)  # DataSettings
+    data: dict = field(default_factory=dict)  # LatentDataSettings
     text_encoder: dict = field(default_factory=lambda: {"kind": "minilm", "max_tokens": 32})
     model: dict = field(default_factory=lambda: {"size": "tiny", "overrides": {}})
     edm: dict = field(default_factory=dict)  # EDMConfig
@@ -53,15 +52,6 @@ class DiffusionPipelineParams:
 
 
 @dataclass
-class DataSettings:
-    frames: int = 17  # 1 + 8k: three latent frames at 8x temporal compression
-    size: int = 64  # square clips, center-cropped
-    encode_batch_size: int = 16
-    device: str = "auto"  # where the tokenizer encodes: auto = cuda when there is one
-    progress: bool = True
-
-
-@dataclass
 class SampleSettings:
     clips: int = 2  # clips per sample video (validation captions, and their first latent frames for Video2World)
     every_n_steps: int = 0  # sample videos to MLflow during training every this many steps (0: after the last step)
@@ -70,28 +60,12 @@ class SampleSettings:
     condition_latent_frames: int = 2  # Video2World samples condition on this many latent frames (2 = 9 frames)
 
 
-@contextmanager
-def _threads(params: DiffusionPipelineParams) -> Iterator[None]:
-    """torch's CPU thread count set to `torch_threads` for the block, then restored.
-
-    The tiny model's operations are too small to split across cores: extra threads gain little alone, and on a
-    shared machine they wait for each other (measured: 1.4 steps/s with 2 threads vs 6.8 with 1, on a busy 2-core box).
-    """
-    previous = torch.get_num_threads()
-    if params.torch_threads:
-        torch.set_num_threads(params.torch_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _params(diffusion: dict) -> DiffusionPipelineParams:
     return from_params(DiffusionPipelineParams, diffusion, "diffusion")
 
 
-def _data(params: DiffusionPipelineParams) -> DataSettings:
-    return from_params(DataSettings, params.data, "diffusion.data")
+def _data(params: DiffusionPipelineParams) -> LatentDataSettings:
+    return from_params(LatentDataSettings, params.data, "diffusion.data")
 
 
 def _samples(params: DiffusionPipelineParams) -> SampleSettings:
@@ -113,30 +87,16 @@ def _train_params(params: DiffusionPipelineParams, stage: str) -> DiffusionTrain
     return from_params(DiffusionTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"diffusion.{stage}.train")
 
 
-def build_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, diffusion: dict) -> pd.DataFrame:
-    params = _params(diffusion)
-    return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
-
-
-def _device(params: DiffusionPipelineParams) -> torch.device:
-    """Where the tokenizer encodes and the final samples are drawn (training follows its own `accelerator`)."""
-    setting = _data(params).device
-    return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if setting == "auto" else setting)
-
-
 def encode_latents(table: pd.DataFrame, tokenizer_cv: ModelArtifact, diffusion: dict) -> LatentClips:
     """The train and val clips through the CV tokenizer, once: training reads latents, never pixels."""
     params = _params(diffusion)
-    data = _data(params)
-    tokenizer = load_tokenizer(tokenizer_cv).to(_device(params))
-    with _threads(params):
-        return encode_clip_table(tokenizer, table, frames=data.frames, size=data.size, splits=("train", "val"), batch_size=data.encode_batch_size, progress=data.progress)
+    with torch_threads(params.torch_threads):
+        return encode_training_clips(tokenizer_cv, table, _data(params), kind="cv", tokenizer_name=TOKENIZER_NAME)
 
 
 def embed_captions(latents: LatentClips, diffusion: dict) -> CaptionEmbeddings:
     """Each distinct caption through the frozen text encoder, once."""
-    encoder = build_text_encoder(_params(diffusion).text_encoder)
-    return CaptionEmbeddings.compute(encoder, latents.captions)
+    return caption_embeddings(_params(diffusion).text_encoder, latents.captions)
 
 
 def _split(latents: LatentClips, embeddings: CaptionEmbeddings) -> tuple[LatentTextData, LatentTextData]:
@@ -159,7 +119,7 @@ def _train_stage(stage: str, denoiser: DiffusionDenoiser, latents: LatentClips, 
     train_params = _train_params(params, stage)
     condition = condition_sampling_from(params.condition) if stage == "v2w" else None
     samples = _sample_callback(stage, val if len(val) else train, load_tokenizer(tokenizer_cv), params)
-    with _threads(params), child_run_logger(f"diffusion_{stage}") as logger:
+    with torch_threads(params.torch_threads), child_run_logger(f"diffusion_{stage}") as logger:
         logger.log_hyperparams({"model": params.model})  # the module logs its DiT, EDM and training settings itself
         result = train_diffusion(denoiser, train, val, train_params, condition, logger=logger, samples=samples)
     summary = {**result.summary, "parameters": float(sum(p.numel() for p in result.denoiser.parameters())), "train_clips": float(len(train)), "val_clips": float(len(val))}
@@ -188,10 +148,7 @@ def train_video2world(
 def _package(stage: str, denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
     params = _params(diffusion)
     data = _data(params)
-    counts: dict[str, int] = {}
-    for split, scenario in zip(latents.splits, latents.scenarios):
-        counts[f"{split}/{scenario}"] = counts.get(f"{split}/{scenario}", 0) + 1
-    data_summary = {"clips": counts, "frames": data.frames, "size": data.size, "tokenizer": "tokenizer_cv"}
+    data_summary = {"clips": latents.clip_counts(), "frames": data.frames, "size": data.size, "tokenizer": TOKENIZER_NAME}
     train = asdict(_train_params(params, stage))
     artifact = diffusion_artifact(
         denoiser, stage, embeddings.encoder_spec, data.frames, (data.size, data.size), _samples(params).fps, _sampling(params), extra_config={"metrics": summary, "train": train}
@@ -225,7 +182,7 @@ def report(
     train, val = _split(latents, embeddings)
     shown = val if len(val) else train
     count = min(settings.clips, len(shown))
-    device = _device(params)
+    device = _data(params).torch_device()  # where the final samples are drawn (training follows its own `accelerator`)
     tokenizer = load_tokenizer(tokenizer_cv).to(device)
     context, context_mask = shown.context[:count].to(device), shown.context_mask[:count].to(device)
     metrics = {f"t2w_{name}": value for name, value in t2w_summary.items()}
@@ -234,7 +191,7 @@ def report(
     for stage, denoiser in (("t2w", text2world), ("v2w", video2world)):
         condition = shown.latents[:count, :, : settings.condition_latent_frames] if stage == "v2w" else None
         on_device = copy.deepcopy(denoiser).to(device)  # the trained module stays where the save nodes expect it
-        with _threads(params):
+        with torch_threads(params.torch_threads):
             started = time.perf_counter()
             clips = sample_clips(on_device, tokenizer, context, context_mask, tuple(shown.latents.shape[1:]), params.seed, _sample_video_sampling(params), condition)
             metrics[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count

@@ -10,8 +10,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     data = ["diffusion_latents", "diffusion_caption_embeddings"]
     return Pipeline(
         [
-            Node(nodes.build_clip_table, ["clips_manifest", "videos_manifest", "sim_episodes", params], "diffusion_training_clips", name="build_diffusion_clip_table"),
-            Node(nodes.encode_latents, ["diffusion_training_clips", "tokenizer_cv", params], "diffusion_latents", name="encode_diffusion_latents"),
+            Node(nodes.encode_latents, ["training_clips", "tokenizer_cv", params], "diffusion_latents", name="encode_diffusion_latents"),
             Node(nodes.embed_captions, ["diffusion_latents", params], "diffusion_caption_embeddings", name="embed_diffusion_captions"),
             Node(nodes.train_text2world, [*data, "tokenizer_cv", params], ["diffusion_t2w_module", "diffusion_t2w_summary"], name="train_text2world"),
             Node(

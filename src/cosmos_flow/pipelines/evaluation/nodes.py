@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pandas as pd
-import torch
 from matplotlib.figure import Figure
 
 from cosmos_flow.config import from_params
 from cosmos_flow.evaluation import report
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
+from cosmos_flow.torch_threads import torch_threads
 
 
 def _params(evaluation: dict) -> EvaluationParams:
     return from_params(EvaluationParams, evaluation, "evaluation")
 
 
-@contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
-    """Run with `threads` intra-op threads (None: unchanged), then give torch back its previous setting."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads or previous)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
     """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds."""
     params = _params(evaluation)
     start = time.perf_counter()
-    with _torch_threads(params.torch_threads):
+    with torch_threads(params.torch_threads):
         results = physics_evaluation(sim_episodes, params)
     return results.rows, results.examples, {"seconds_physics": time.perf_counter() - start}
 
@@ -44,7 +31,7 @@ def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict) -> tup
     """Per-video 3D-consistency numbers of every source, and the node's seconds."""
     params = _params(evaluation)
     start = time.perf_counter()
-    with _torch_threads(params.torch_threads):
+    with torch_threads(params.torch_threads):
         rows = consistency_evaluation(sim_episodes, params)
     return rows, {"seconds_3d_consistency": time.perf_counter() - start}
 

@@ -1,4 +1,4 @@
-"""Nodes of the tokenizer pipeline: clip table → train → evaluate on held-out clips → saved model + card."""
+"""Nodes of the tokenizer pipeline: clip table (shared with the world models) → train → evaluate on held-out clips → saved model + card."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from cosmos_flow.tracking import child_run_logger
 @dataclass
 class TokenizerPipelineParams:
     seed: int = 0
-    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id)
+    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), for every model pipeline
     data: dict = field(default_factory=dict)  # TokenizerDataParams
     evaluation: dict = field(default_factory=lambda: {"max_frames": 17, "clips_per_scenario": 4, "max_short_side": 96})
     cv: dict = field(default_factory=dict)  # {"config": registry name, "overrides": {...}, "train": TokenizerTrainParams}
@@ -38,7 +38,8 @@ def _params(tokenizer: dict) -> TokenizerPipelineParams:
     return from_params(TokenizerPipelineParams, tokenizer, "tokenizer")
 
 
-def build_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, tokenizer: dict) -> pd.DataFrame:
+def build_training_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, tokenizer: dict) -> pd.DataFrame:
+    """The training clip table of every model pipeline: built here once, so all models hold out the same clips."""
     params = _params(tokenizer)
     return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
 
