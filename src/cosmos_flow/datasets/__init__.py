@@ -3,7 +3,7 @@
 from cosmos_flow.datasets.manifest import ManifestDataset
 from cosmos_flow.datasets.metrics import MetricsDataset
 from cosmos_flow.datasets.model import ModelDataset
-from cosmos_flow.model_store import ModelArtifact
 from cosmos_flow.datasets.video_folder import LazyVideo, VideoFolderDataset
+from cosmos_flow.model_store import ModelArtifact
 
 __all__ = ["LazyVideo", "ManifestDataset", "MetricsDataset", "ModelArtifact", "ModelDataset", "VideoFolderDataset"]

@@ -10,14 +10,21 @@ from kedro.io import AbstractDataset, DatasetError
 from cosmos_flow.model_store import CONFIG_FILE, WEIGHTS_FILE, ModelArtifact, load_model, save_model
 
 
-class ModelDataset(AbstractDataset[ModelArtifact, ModelArtifact]):
-    """A model folder under data/06_models: model.safetensors + config.json + card.md."""
+class ModelDataset(AbstractDataset[ModelArtifact | None, ModelArtifact]):
+    """A model folder under data/06_models: model.safetensors + config.json + card.md.
 
-    def __init__(self, path: str, metadata: dict[str, Any] | None = None):
+    missing_ok: load a folder that holds no model yet as None, for consumers that can do without it
+    (the evaluation runs with whatever models exist); a consumer that needs the model says so.
+    """
+
+    def __init__(self, path: str, missing_ok: bool = False, metadata: dict[str, Any] | None = None):
         self._path = Path(path)
+        self._missing_ok = missing_ok
         self.metadata = metadata
 
-    def load(self) -> ModelArtifact:
+    def load(self) -> ModelArtifact | None:
+        if self._missing_ok and not self._exists():
+            return None
         try:
             return load_model(self._path)
         except FileNotFoundError as error:

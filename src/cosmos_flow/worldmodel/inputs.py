@@ -41,7 +41,7 @@ class LatentDataSettings:
 
 
 def encode_training_clips(
-    tokenizer: str | Path | ModelArtifact,
+    tokenizer: str | Path | ModelArtifact | None,
     table: pd.DataFrame,
     settings: LatentDataSettings,
     kind: str,
@@ -53,6 +53,8 @@ def encode_training_clips(
     `kind` is the tokenizer kind the model needs ("cv" or "dv"); `tokenizer_name` names the tokenizer (its catalog
     entry) in the error raised when the saved one is of another kind.
     """
+    if tokenizer is None:
+        raise ValueError(f"{tokenizer_name} has not been trained yet: run `kedro run --pipelines=tokenizer` first")
     if kind not in TOKENIZER_OUTPUTS:
         raise ValueError(f"tokenizer kind must be one of {sorted(TOKENIZER_OUTPUTS)}, got {kind!r}")
     model = load_tokenizer(tokenizer).to(settings.torch_device())

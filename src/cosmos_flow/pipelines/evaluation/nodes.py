@@ -11,6 +11,7 @@ from cosmos_flow.config import from_params
 from cosmos_flow.evaluation import report
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
+from cosmos_flow.model_store import ModelArtifact
 from cosmos_flow.torch_threads import torch_threads
 
 
@@ -18,8 +19,11 @@ def _params(evaluation: dict) -> EvaluationParams:
     return from_params(EvaluationParams, evaluation, "evaluation")
 
 
-def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
-    """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds."""
+def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
+    """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds.
+
+    `saved_models` only order this node after the model pipelines; the models are found in `models_dir`.
+    """
     params = _params(evaluation)
     start = time.perf_counter()
     with torch_threads(params.torch_threads):
@@ -27,8 +31,8 @@ def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict) -> 
     return results.rows, results.examples, {"seconds_physics": time.perf_counter() - start}
 
 
-def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Per-video 3D-consistency numbers of every source, and the node's seconds."""
+def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Per-video 3D-consistency numbers of every source, and the node's seconds (`saved_models`: as above)."""
     params = _params(evaluation)
     start = time.perf_counter()
     with torch_threads(params.torch_threads):
