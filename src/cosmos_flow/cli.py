@@ -38,7 +38,10 @@ def probe_command(videos: tuple[str, ...]) -> None:
 
 @cli.group(name="generate", help="Generate future video with a saved world model (the condition frames, then the generated ones).")
 def generate() -> None:
-    pass
+    # No weight-loading progress bars from transformers (the text encoder): stderr is for the one error sentence.
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
 
 generate.add_command(diffusion)

@@ -56,13 +56,6 @@ def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: 
     return select_condition_frames(frames, condition_frames, model.temporal_compression)
 
 
-def _quiet_model_loading() -> None:
-    """No weight-loading progress bars from transformers: stderr is for the one error sentence."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
-
-
 def _sentence(error: Exception) -> str:
     text = error.sentence if isinstance(error, VideoError) else str(error)
     return text if text.endswith(".") else f"{text}."
@@ -85,7 +78,6 @@ def diffusion(prompt, video, condition_frames, total_frames, steps, guidance, se
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
-        _quiet_model_loading()
         frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, steps, guidance, seed)
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:

@@ -53,7 +53,7 @@ class ModelSettings:
 class SampleSettings:
     clips: int = 2  # validation clips continued per stage
     condition_latent_frames: int = 2  # shared with the truth: 2 latent frames = 9 video frames
-    fps: float = 8.0
+    fps: float = 12.0
 
 
 def _params(autoregressive: dict) -> AutoregressivePipelineParams:

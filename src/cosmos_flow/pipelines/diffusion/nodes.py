@@ -55,7 +55,7 @@ class DiffusionPipelineParams:
 class SampleSettings:
     clips: int = 2  # clips per sample video (validation captions, and their first latent frames for Video2World)
     every_n_steps: int = 0  # sample videos to MLflow during training every this many steps (0: after the last step)
-    fps: float = 8.0
+    fps: float = 12.0
     steps: int | None = None  # sampling steps for the sample videos (None: `sampling.steps`)
     condition_latent_frames: int = 2  # Video2World samples condition on this many latent frames (2 = 9 frames)
 
