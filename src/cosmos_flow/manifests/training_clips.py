@@ -91,9 +91,10 @@ def _hash_splits(clip_ids: list[str], test_fraction: float, seed: int) -> list[s
     return ["test" if clip_id in test_ids else "train" for clip_id in clip_ids]
 
 
-def load_clip_frames(row: Mapping, max_short_side: int | None) -> np.ndarray:
+def load_clip_frames(row: Mapping, max_short_side: int | None, max_frames: int | None = None) -> np.ndarray:
     """A clip's frames as uint8 (T, H, W, 3), shrunk (area, aspect kept, even sides) so the short
-    side is at most `max_short_side` (None: full size).
+    side is at most `max_short_side` (None: full size); only the first `max_frames` when given
+    (decoding stops there).
 
     `row` is a training clip table row; relative paths resolve against the working directory
     (the project root in pipelines).
@@ -101,13 +102,13 @@ def load_clip_frames(row: Mapping, max_short_side: int | None) -> np.ndarray:
     frames_path = row.get("frames_path")
     if isinstance(frames_path, str) and frames_path:
         with np.load(frames_path) as archive:
-            frames = archive["rgb"]
+            frames = archive["rgb"][:max_frames]
         size = _shrunk_size(frames.shape[2], frames.shape[1], max_short_side)
         if size is None:
             return frames
         return np.stack([cv2.resize(frame, size, interpolation=cv2.INTER_AREA) for frame in frames])
     info = probe(row["path"])
-    return read_frames(row["path"], size=_shrunk_size(info.width, info.height, max_short_side))
+    return read_frames(row["path"], end=max_frames, size=_shrunk_size(info.width, info.height, max_short_side))
 
 
 def _shrunk_size(width: int, height: int, max_short_side: int | None) -> tuple[int, int] | None:

@@ -83,10 +83,15 @@ def evaluate_tokenizer(model: CausalVideoTokenizer, clips: list[np.ndarray], max
 
 def codebook_statistics(indices: torch.Tensor, codebook_size: int) -> dict[str, float]:
     """codebook_usage (share of codes used) and perplexity (exp entropy, in codes) of token indices."""
-    counts = torch.bincount(indices.flatten().long(), minlength=codebook_size).double()
-    probabilities = counts[counts > 0] / counts.sum()
+    return histogram_statistics(torch.bincount(indices.flatten().long(), minlength=codebook_size))
+
+
+def histogram_statistics(counts: torch.Tensor) -> dict[str, float]:
+    """codebook_usage and perplexity of a histogram of code counts (one bin per code)."""
+    counts = counts.double()
+    probabilities = counts[counts > 0] / counts.sum().clamp(min=1)
     entropy = float(-(probabilities * probabilities.log()).sum())
-    return {"codebook_usage": len(probabilities) / codebook_size, "perplexity": math.exp(entropy)}
+    return {"codebook_usage": len(probabilities) / len(counts), "perplexity": math.exp(entropy)}
 
 
 def _encode_decode(model: CausalVideoTokenizer, video: torch.Tensor, discrete: bool) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float]]:

@@ -18,6 +18,7 @@ from pytorch_lightning.loggers import MLFlowLogger
 from torchvision.utils import save_image
 
 from cosmos_flow.evaluation.quality import psnr, ssim
+from cosmos_flow.tokenizer.evaluate import histogram_statistics
 from cosmos_flow.tokenizer.losses import reconstruction_losses, resolved_weights
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer, TokenizerConfig
 from cosmos_flow.video import write_video
@@ -95,7 +96,7 @@ class TokenizerModule(pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         if self._val_histogram is not None:
-            self.log_dict(codebook_statistics(self._val_histogram))
+            self.log_dict({f"val/{name}": value for name, value in histogram_statistics(self._val_histogram).items()})
         logger = self._mlflow_logger()
         if logger is not None and self._val_samples and self.trainer.is_global_zero and not self.trainer.sanity_checking:
             log_reconstruction_samples(logger, self._val_samples, self.global_step, self.hparams.sample_fps)
@@ -123,13 +124,6 @@ def warmup_cosine(warmup_steps: int, max_steps: int):
         return 0.5 * (1.0 + math.cos(math.pi * progress))
 
     return factor
-
-
-def codebook_statistics(histogram: torch.Tensor) -> dict[str, float]:
-    """val/codebook_usage (share of codes used) and val/perplexity (exp of the code entropy)."""
-    probabilities = histogram.double() / histogram.sum().clamp(min=1)
-    entropy = -(probabilities[probabilities > 0] * probabilities[probabilities > 0].log()).sum()
-    return {"val/codebook_usage": float((histogram > 0).double().mean()), "val/perplexity": float(entropy.exp())}
 
 
 def log_reconstruction_samples(logger: MLFlowLogger, samples: list[tuple[torch.Tensor, torch.Tensor]], step: int, fps: float) -> None:

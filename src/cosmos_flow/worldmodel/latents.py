@@ -137,7 +137,7 @@ def encode_clip_table(
 def clip_frames(row: dict, frames: int, size: int) -> np.ndarray:
     """The first `frames` frames of a clip (the last one repeated if it is shorter), as uint8 (frames, size, size, 3)."""
     # Decoding shrinks the short side to `size` already, so the square crop needs no second resize.
-    video = load_clip_frames(row, max_short_side=size)[:frames]
+    video = load_clip_frames(row, max_short_side=size, max_frames=frames)
     if len(video) < frames:
         video = np.concatenate([video, np.repeat(video[-1:], frames - len(video), axis=0)])
     return fit_frames(video, (size, size))

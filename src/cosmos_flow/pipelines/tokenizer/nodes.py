@@ -78,7 +78,7 @@ def evaluate(model: CausalVideoTokenizer, table: pd.DataFrame, tokenizer: dict) 
     for name, rows in held_out.items():
         if rows.empty:
             continue
-        clips = [load_clip_frames(row, settings["max_short_side"]) for _, row in rows.iterrows()]
+        clips = [load_clip_frames(row, settings["max_short_side"], settings["max_frames"]) for _, row in rows.iterrows()]
         for key, value in evaluate_tokenizer(model, clips, max_frames=settings["max_frames"]).items():
             metrics[f"{name}_{key}"] = value
         metrics[f"{name}_clips"] = float(len(clips))
