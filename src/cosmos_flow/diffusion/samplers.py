@@ -31,10 +31,12 @@ def guided_denoiser(denoiser: DiffusionDenoiser, context: Tensor, context_mask: 
         return conditional
     null, null_mask = denoiser.net.null_context(context.shape[0], context.shape[1])
     doubled = None if condition is None else FrameCondition(*(torch.cat([part, part]) for part in (condition.mask, condition.latents, condition.sigma, condition.noise)))
+    # The text batch [text; null text] is the same at every step: built once.
+    both_contexts, both_masks = torch.cat([context, null.to(context.dtype)]), torch.cat([context_mask, null_mask])
 
     def guided(x: Tensor, sigma: Tensor) -> Tensor:
         # One forward over [text; null text] rather than two: the same numbers, half the calls.
-        both = denoiser(torch.cat([x, x]), torch.cat([sigma, sigma]), torch.cat([context, null.to(context.dtype)]), torch.cat([context_mask, null_mask]), doubled)
+        both = denoiser(torch.cat([x, x]), torch.cat([sigma, sigma]), both_contexts, both_masks, doubled)
         with_text, without_text = both.chunk(2)
         return with_text + guidance * (with_text - without_text)
 
