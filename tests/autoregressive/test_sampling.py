@@ -5,7 +5,7 @@ import torch
 
 from cosmos_flow.autoregressive.gpt import ARTransformer
 from cosmos_flow.autoregressive.registry import build_config
-from cosmos_flow.autoregressive.sampling import SamplingParams, filtered_probabilities, generate_tokens, sample_next, top_k_mask, top_p_mask
+from cosmos_flow.autoregressive.sampling import SamplingParams, draw, filtered_probabilities, generate_tokens, sample_next, top_k_mask, top_p_mask
 
 
 def test_top_p_keeps_the_smallest_set_with_mass_at_least_p():
@@ -34,6 +34,16 @@ def test_top_k_and_filtered_distribution():
     probabilities = filtered_probabilities(logits, SamplingParams(temperature=1.0, top_k=2, top_p=None))
     assert probabilities[0, [0, 3]].sum() == 0 and torch.isclose(probabilities.sum(), torch.tensor(1.0))
     assert torch.allclose(probabilities[0, 1] / probabilities[0, 2], torch.tensor(2.718281828))
+
+
+def test_draw_follows_the_distribution_and_never_picks_a_zero():
+    probabilities = torch.tensor([[0.5, 0.0, 0.2, 0.3, 0.0]]).expand(20000, -1)
+    drawn = draw(probabilities, torch.Generator().manual_seed(0))
+    frequencies = torch.bincount(drawn, minlength=5) / len(drawn)
+    assert frequencies[[1, 4]].sum() == 0
+    torch.testing.assert_close(frequencies, probabilities[0], atol=0.015, rtol=0)  # about 4 standard errors
+    first, again = draw(probabilities[:8], torch.Generator().manual_seed(3)), draw(probabilities[:8], torch.Generator().manual_seed(3))
+    assert torch.equal(first, again)
 
 
 def test_greedy_and_bad_parameters():

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from cosmos_flow.nn.attention import Attention, KVCache
+from cosmos_flow.nn.norm import RMSNorm
 from cosmos_flow.nn.position import sincos_3d
 from cosmos_flow.nn.rope import RoPE3D
 
@@ -113,13 +114,13 @@ class DecoderBlock(nn.Module):
 
     def __init__(self, config: ARConfig):
         super().__init__()
-        self.attention_norm = nn.RMSNorm(config.dim, eps=1e-6)
+        self.attention_norm = RMSNorm(config.dim)
         self.attention = Attention(config.dim, config.heads, config.kv_heads, qk_norm=True)
         self.has_text = config.text_dim is not None
         if self.has_text:
-            self.cross_norm = nn.RMSNorm(config.dim, eps=1e-6)
+            self.cross_norm = RMSNorm(config.dim)
             self.cross_attention = Attention(config.dim, config.heads, config.kv_heads, qk_norm=True, context_dim=config.text_dim)
-        self.mlp_norm = nn.RMSNorm(config.dim, eps=1e-6)
+        self.mlp_norm = RMSNorm(config.dim)
         self.mlp = SwiGLU(config.dim, config.mlp_hidden)
 
     def forward(self, x: Tensor, rope: tuple[Tensor, Tensor], text: Tensor | None, text_mask: Tensor | None, cache: KVCache | None) -> Tensor:
@@ -140,7 +141,7 @@ class ARTransformer(nn.Module):
         self.config = config
         self.token_embedding = nn.Embedding(config.vocab_size + 1, config.dim)  # + the BOS token
         self.blocks = nn.ModuleList(DecoderBlock(config) for _ in range(config.depth))
-        self.norm = nn.RMSNorm(config.dim, eps=1e-6)
+        self.norm = RMSNorm(config.dim)
         self.head = nn.Linear(config.dim, config.vocab_size, bias=False)
         # Fixed tables for every position of the window: not learned, so not in the state_dict.
         self.register_buffer("absolute_position", sincos_3d(config.latent_grid, config.dim), persistent=False)

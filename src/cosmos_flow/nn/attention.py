@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cosmos_flow.nn.norm import RMSNorm, rms_norm
 from cosmos_flow.nn.rope import apply_rope
 
 
@@ -35,9 +36,6 @@ class KVCache:
 
     def __len__(self) -> int:
         return self._length
-
-    def reset(self) -> None:
-        self._keys, self._values, self._length = None, None, 0
 
     def append(self, keys: torch.Tensor, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Add keys/values [B, kv_heads, L, head_dim]; return all of them so far, [B, kv_heads, length, head_dim]."""
@@ -85,13 +83,17 @@ class Attention(nn.Module):
             raise ValueError(f"heads={heads} must be a multiple of kv_heads={kv_heads} for grouped-query attention")
         self.heads, self.kv_heads, self.head_dim = heads, kv_heads, dim // heads
         self.is_cross = context_dim is not None
-        source_dim = context_dim if self.is_cross else dim
-        self.to_q = nn.Linear(dim, dim, bias=bias)
-        self.to_k = nn.Linear(source_dim, kv_heads * self.head_dim, bias=bias)
-        self.to_v = nn.Linear(source_dim, kv_heads * self.head_dim, bias=bias)
+        kv_width = kv_heads * self.head_dim
+        # Fused projections, one matrix product where there would be three (self) or two (cross):
+        # with one-token inputs (KV-cache decoding) every call's fixed cost counts.
+        if self.is_cross:
+            self.to_q = nn.Linear(dim, dim, bias=bias)
+            self.to_kv = nn.Linear(context_dim, 2 * kv_width, bias=bias)
+        else:
+            self.to_qkv = nn.Linear(dim, dim + 2 * kv_width, bias=bias)
         self.to_out = nn.Linear(dim, dim, bias=bias)
-        self.q_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
-        self.k_norm = nn.RMSNorm(self.head_dim, eps=1e-6) if qk_norm else nn.Identity()
+        self.q_norm = RMSNorm(self.head_dim) if qk_norm else nn.Identity()
+        self.k_norm = RMSNorm(self.head_dim) if qk_norm else nn.Identity()
 
     def forward(
         self,
@@ -113,12 +115,7 @@ class Attention(nn.Module):
             cached positions, so x holds just the tokens not seen before.
         """
         self._check_arguments(rope, causal, context, context_mask, cache)
-        source = context if self.is_cross else x
-        q = self.q_norm(self._split_heads(self.to_q(x), self.heads))
-        k = self.k_norm(self._split_heads(self.to_k(source), self.kv_heads))
-        v = self._split_heads(self.to_v(source), self.kv_heads)
-        if rope is not None:
-            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
+        q, k, v = self.queries_keys_values(x, context, rope)
         if cache is not None:
             k, v = cache.append(k, v)
         mask, is_causal, empty_rows = self._mask(q.shape[2], k.shape[2], causal, context_mask, x.device)
@@ -127,8 +124,25 @@ class Attention(nn.Module):
             out = out.masked_fill(empty_rows[:, None, None, None], 0.0)
         return self.to_out(out.transpose(1, 2).flatten(2))
 
-    def _split_heads(self, x: torch.Tensor, heads: int) -> torch.Tensor:
-        return x.unflatten(-1, (heads, self.head_dim)).transpose(1, 2)
+    def queries_keys_values(
+        self, x: torch.Tensor, context: torch.Tensor | None = None, rope: tuple[torch.Tensor, torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries [B, heads, L, head_dim], keys and values [B, kv_heads, S, head_dim]; queries and keys QK-normed and rotated by `rope`."""
+        heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
+        if self.is_cross:
+            q = self.q_norm(self.to_q(x).unflatten(-1, (heads, head_dim)))
+            k, v = self.to_kv(context).unflatten(-1, (2 * kv_heads, head_dim)).chunk(2, dim=2)
+            return q.transpose(1, 2), self.k_norm(k).transpose(1, 2), v.transpose(1, 2)
+        qk, v = self.to_qkv(x).unflatten(-1, (heads + 2 * kv_heads, head_dim)).split([heads + kv_heads, kv_heads], dim=2)
+        # Queries and keys are normalized and rotated as one tensor: half the calls of doing each alone.
+        if isinstance(self.q_norm, RMSNorm):
+            weight = torch.cat([self.q_norm.weight.expand(heads, head_dim), self.k_norm.weight.expand(kv_heads, head_dim)])
+            qk = rms_norm(qk, weight, self.q_norm.eps)
+        qk = qk.transpose(1, 2)
+        if rope is not None:
+            qk = apply_rope(qk, *rope)
+        q, k = qk.split([heads, kv_heads], dim=1)
+        return q, k, v.transpose(1, 2)
 
     @staticmethod
     def _mask(queries: int, keys: int, causal: bool, context_mask: torch.Tensor | None, device: torch.device):

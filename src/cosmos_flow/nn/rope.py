@@ -40,19 +40,27 @@ class RoPE3D(nn.Module):
         return self.rope_for_positions(grid_positions(grid, offset_t), fps_scale)
 
     def rope_for_positions(self, positions: torch.Tensor, fps_scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-        """(cos, sin), each Float[L, head_dim], for arbitrary (t, h, w) positions Long[L, 3] (e.g. single tokens when decoding)."""
+        """(cos, sin), each Float[L, head_dim], for arbitrary (t, h, w) positions Long[L, 3] (e.g. single tokens when decoding).
+
+        The sine's first half is negated (see `apply_rope`)."""
         if positions.ndim != 2 or positions.shape[-1] != 3:
             raise ValueError(f"positions must be shaped [L, 3] (t, h, w), got {tuple(positions.shape)}")
         positions = positions.to(self.frequencies_t.device, torch.float32)
         scales = (fps_scale, 1.0, 1.0)
         frequencies = (self.frequencies_t, self.frequencies_h, self.frequencies_w)
         angles = torch.cat([positions[:, axis, None] * scale * frequencies[axis][None, :] for axis, scale in enumerate(scales)], dim=-1)
-        angles = torch.cat([angles, angles], dim=-1)
-        return angles.cos(), angles.sin()
+        # Channel pairs (i, i + half) share an angle; the sine is negated on the first half of
+        # the pair (the sign of rotate-half's -x[i + half]), so `apply_rope` needs no extra ops.
+        return torch.cat([angles, angles], dim=-1).cos(), torch.cat([-angles.sin(), angles.sin()], dim=-1)
 
 
 def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """Rotate x[B, heads, L, head_dim] by the tables cos, sin [L, head_dim] (rotate-half convention)."""
-    half = x.shape[-1] // 2
-    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
-    return x * cos.to(x.dtype) + rotated * sin.to(x.dtype)
+    """Rotate x[B, heads, L, head_dim] by the tables cos, sin [L, head_dim] that `RoPE3D` makes.
+
+    Rotate-half: channel i pairs with i + half, so the result is x·cos + x.roll(half)·sin with the
+    sine's first half negated, which the tables already are. Three tensor ops (this runs twice
+    per layer and token when decoding).
+    """
+    if cos.dtype != x.dtype:
+        cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    return torch.addcmul(x * cos, x.roll(x.shape[-1] // 2, dims=-1), sin)
