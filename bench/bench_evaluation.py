@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-import yaml
+from profiles import merged, profile_parameters
 
 from cosmos_flow.config import from_params
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
@@ -41,19 +41,8 @@ SHOWN = [
 ]
 
 
-def merged(base: dict, override: dict) -> dict:
-    """`override` merged into `base` key by key, as Kedro merges runtime parameters."""
-    result = dict(base)
-    for key, value in override.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
-    return result
-
-
 def load_params(env: str, models_dir: str | None, episodes: int | None) -> EvaluationParams:
-    config = yaml.safe_load((ROOT / "conf/base/parameters_evaluation.yml").read_text())["evaluation"]
-    override_file = ROOT / f"conf/{env}/parameters_evaluation.yml"
-    if env != "base" and override_file.is_file():
-        config = merged(config, yaml.safe_load(override_file.read_text())["evaluation"])
+    config = profile_parameters("evaluation", env)
     if models_dir:
         config["models_dir"] = models_dir
     if episodes:

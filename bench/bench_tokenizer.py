@@ -1,11 +1,12 @@
 """Video tokenizers end to end: train (or load), evaluate on held-out clips, stream long videos.
 
-Usage: .venv/bin/python bench/bench_tokenizer.py [--configs NAME ...] (--max-steps N | --minutes M)
+Usage: .venv/bin/python bench/bench_tokenizer.py [--env bench] [--configs NAME ...] [--max-steps N | --minutes M]
        .venv/bin/python bench/bench_tokenizer.py --model-dir DIR [--model-dir DIR ...]
-  For each registry config (default cv-tiny-8x8x8 and dv-tiny-8x8x8) it trains a tokenizer on the
-  project's training clips (data params, learning rate and warm-up from
-  conf/base/parameters_tokenizer.yml; --minutes turns a time budget into steps after a short
-  timed calibration run), or loads saved tokenizers (--model-dir). Then it evaluates on held-out
+  It trains the profile's two tokenizers (`--env`, default bench: conf/base merged with
+  conf/bench/parameters_tokenizer.yml; --configs names other registry configs) on the project's
+  training clips, with the profile's data parameters, steps, learning rate and warm-up (--max-steps
+  overrides the steps; --minutes turns a time budget into steps after a short timed calibration
+  run and caps them), or loads saved tokenizers (--model-dir). Then it evaluates on held-out
   sim clips (split test) and held-out real clips (scenario real, split test), each beside the
   resampling baseline of the same size, and measures the peak memory (VmHWM, in a fresh process
   each) of a streaming encode+decode of a 100-frame and a 1,000-frame 64x64 video.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import math
 import subprocess
 import sys
 import tempfile
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+from profiles import profile_parameters
 
 from cosmos_flow.manifests.training_clips import REAL_SCENARIO, load_clip_frames, training_clip_table
 from cosmos_flow.model_store import load_model, save_model
@@ -63,12 +63,13 @@ def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None,
     config = get_config(name)
     data = TokenizerDataModule(table, TokenizerDataParams(**settings["data"]))
     train_settings = {key: settings[config.kind]["train"][key] for key in ("learning_rate", "warmup_steps")}
+    max_steps = max_steps or settings[config.kind]["train"]["max_steps"]
 
     def run(steps: int):
         params = TokenizerTrainParams(max_steps=steps, val_every_steps=steps, seed=settings["seed"], progress_bar=False, **train_settings)
         return train_tokenizer(config, params, data)
 
-    steps = max_steps or math.inf
+    steps = max_steps
     if minutes is not None:
         start = time.perf_counter()
         run(CALIBRATION_STEPS)  # thrown away: it only times a step (and loads the clips, which the real run reuses)
@@ -192,9 +193,10 @@ def _verdict(met: bool, text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--configs", nargs="+", default=["cv-tiny-8x8x8", "dv-tiny-8x8x8"], help="registry configs to train (cosmos_flow.tokenizer.registry)")
+    parser.add_argument("--env", default="bench", help="parameter profile merged over conf/base (base: the default run's settings)")
+    parser.add_argument("--configs", nargs="+", help="registry configs to train (cosmos_flow.tokenizer.registry; default: the profile's cv and dv)")
     parser.add_argument("--model-dir", action="append", type=Path, default=[], help="evaluate this saved tokenizer instead of training (repeatable)")
-    parser.add_argument("--max-steps", type=int, help="training steps per config")
+    parser.add_argument("--max-steps", type=int, help="training steps per config (default: the profile's)")
     parser.add_argument("--minutes", type=float, help="training time per config (converted to steps; --max-steps caps it)")
     parser.add_argument("--save-dir", type=Path, help="keep the trained tokenizers in SAVE_DIR/<config>")
     parser.add_argument("--sim-clips", type=int, help="evaluate on at most this many held-out sim clips (default: all)")
@@ -203,13 +205,11 @@ def main() -> None:
     if args.memory_probe:
         memory_probe(args.memory_probe[0], int(args.memory_probe[1]))
         return
-    if not args.model_dir and args.max_steps is None and args.minutes is None:
-        parser.error("give --max-steps or --minutes to train, or --model-dir to evaluate saved tokenizers")
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
-    settings = yaml.safe_load((ROOT / "conf/base/parameters_tokenizer.yml").read_text())["tokenizer"]
+    settings = profile_parameters("tokenizer", args.env)
     evaluation = settings["evaluation"]
     table = clip_table()
     sim = held_out_clips(table, real=False, max_short_side=evaluation["max_short_side"], limit=args.sim_clips)
@@ -218,7 +218,8 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
-        jobs = [(str(folder), folder) for folder in args.model_dir] or [(name, None) for name in args.configs]
+        configs = args.configs or [settings[kind]["config"] for kind in ("cv", "dv")]
+        jobs = [(str(folder), folder) for folder in args.model_dir] or [(name, None) for name in configs]
         for label, folder in jobs:
             if folder is None:
                 model, steps, minutes = train(label, table, settings, args.max_steps, args.minutes)

@@ -16,7 +16,7 @@ def _video(frames: int = 5, size: int = 24) -> torch.Tensor:
 def test_identical_inputs_cost_nothing():
     video = _video()
     losses = reconstruction_losses(video, video.clone())
-    assert set(losses) == {"l1", "ssim", "gradient", "total"}
+    assert set(losses) == {"mse", "l1", "ssim", "gradient", "total"}
     for value in losses.values():
         assert float(value) == pytest.approx(0.0, abs=1e-5)
 
@@ -68,3 +68,15 @@ def test_single_frames_and_backward():
     losses["total"].backward()
     assert torch.isfinite(losses["total"]) and float(losses["total"].detach()) > 0
     assert reconstruction.grad is not None and torch.isfinite(reconstruction.grad).all() and reconstruction.grad.abs().sum() > 0
+
+
+def test_squared_error_makes_dropping_a_small_object_cost_more_than_a_faint_background_error():
+    target = torch.zeros(1, 3, 1, 32, 32)
+    target[..., 12:16, 12:16] = -1.0  # a small dark object on a plain background
+    faint_background_error = target + 0.05
+    faint_background_error[..., 12:16, 12:16] = -1.0
+    object_dropped = torch.zeros_like(target)
+    # Pixel by pixel, L1 finds dropping the object cheaper (that is how an L1-trained tokenizer learns to
+    # leave objects out); the squared error the default weights lead with does not.
+    assert float(reconstruction_losses(object_dropped, target)["l1"]) < float(reconstruction_losses(faint_background_error, target)["l1"])
+    assert float(reconstruction_losses(object_dropped, target)["total"]) > 2 * float(reconstruction_losses(faint_background_error, target)["total"])

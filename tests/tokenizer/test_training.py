@@ -78,7 +78,7 @@ def test_training_lowers_the_loss(datamodule):
     losses = [value for _, value in recorder.series("train/loss")]
     assert len(losses) == 20
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
-    assert {"train/l1", "train/ssim_loss", "train/gradient", "train/image_loss"} <= {name for _, metrics in recorder.history for name in metrics}
+    assert {"train/mse", "train/l1", "train/ssim_loss", "train/gradient", "train/image_loss"} <= {name for _, metrics in recorder.history for name in metrics}
     psnrs = [value for _, value in recorder.series("val/psnr")]
     assert len(psnrs) == 2 and psnrs[1] > psnrs[0]
     assert recorder.params["tokenizer_parameters"] == sum(p.numel() for p in model.parameters())

@@ -68,7 +68,7 @@ class TokenizerModule(pl.LightningModule):
             self.log("train/image_loss", image_loss, batch_size=image.shape[0])
         size = video.shape[0]
         self.log("train/loss", loss, prog_bar=True, batch_size=size)
-        self.log_dict({"train/l1": losses["l1"], "train/ssim_loss": losses["ssim"], "train/gradient": losses["gradient"]}, batch_size=size)
+        self.log_dict({"train/mse": losses["mse"], "train/l1": losses["l1"], "train/ssim_loss": losses["ssim"], "train/gradient": losses["gradient"]}, batch_size=size)
         if self.codebook_size is not None:
             used = aux["indices"].unique().numel()
             self.log("train/codebook_usage", used / self.codebook_size, batch_size=size)

@@ -1,16 +1,22 @@
 """Reconstruction losses for the video tokenizer, with no pretrained networks (no downloaded weights).
 
-- `l1`: mean absolute error; the backbone of the loss.
+- `mse`: mean squared error, the loss PSNR measures.
+- `l1`: mean absolute error.
 - `ssim`: 1 - SSIM, per frame and channel, with the same Gaussian window (11 taps, sigma 1.5)
   and constants as `cosmos_flow.evaluation.quality.ssim`, so the loss tracks the metric reported.
 - `gradient`: L1 between the finite differences of reconstruction and target, along height,
   width and (when T > 1) time. Plain L1 lets a model blur edges and flicker at little cost;
   this term charges for both.
 
-`total` is the weighted sum. Default weights (l1 1.0, ssim 0.2, gradient 0.5) keep the three
-terms of similar size at the start of training on the simulation clips, with L1 leading.
-Losses are computed in float32 even under bf16 autocast: SSIM's variances subtract nearly
-equal numbers, which bf16 cannot resolve.
+`total` is the weighted sum. Default weights: mse 30, l1 1, ssim 0.2, gradient 0.5. The squared
+error leads on purpose. L1 and the gradient term push every pixel by the sign of its error alone,
+so in a sparse scene the many background pixels, each slightly off, outvote the few pixels of a
+small object however wrong those are: with L1, SSIM and gradient only, the tiny tokenizer could
+not even overfit four simulation clips past 22.9 dB PSNR, all of it spent on the background, with
+every object left out. The squared error weighs each pixel by its error, so objects are learned
+first (26.5 dB on the same four clips in the same 300 steps); L1, SSIM and gradient still sharpen
+edges as the errors shrink. Losses are computed in float32 even under bf16 autocast: SSIM's
+variances subtract nearly equal numbers, which bf16 cannot resolve.
 """
 
 from __future__ import annotations
@@ -20,12 +26,12 @@ import torch.nn.functional as F
 
 from cosmos_flow.evaluation.quality import SSIM_K1, SSIM_K2, SSIM_SIGMA, SSIM_WINDOW, gaussian_window, ssim_map
 
-DEFAULT_LOSS_WEIGHTS = {"l1": 1.0, "ssim": 0.2, "gradient": 0.5}
+DEFAULT_LOSS_WEIGHTS = {"mse": 30.0, "l1": 1.0, "ssim": 0.2, "gradient": 0.5}
 DATA_RANGE, BLACK_LEVEL = 2.0, -1.0  # model tensors live in [-1, 1]
 
 
 def reconstruction_losses(reconstruction: torch.Tensor, target: torch.Tensor, weights: dict[str, float] | None = None) -> dict[str, torch.Tensor]:
-    """{"l1", "ssim", "gradient", "total"} for (B, 3, T, H, W) videos in [-1, 1]; T may be 1.
+    """{"mse", "l1", "ssim", "gradient", "total"} for (B, 3, T, H, W) videos in [-1, 1]; T may be 1.
 
     `weights` overrides entries of DEFAULT_LOSS_WEIGHTS; a weight of 0 drops a term from `total`.
     """
@@ -34,7 +40,7 @@ def reconstruction_losses(reconstruction: torch.Tensor, target: torch.Tensor, we
         raise ValueError(f"losses compare equal (B, C, T, H, W) shapes, got {tuple(reconstruction.shape)} and {tuple(target.shape)}")
     with torch.autocast(device_type=reconstruction.device.type, enabled=False):
         x, y = reconstruction.float(), target.float()
-        losses = {"l1": F.l1_loss(x, y), "ssim": 1.0 - differentiable_ssim(x, y), "gradient": gradient_loss(x, y)}
+        losses = {"mse": F.mse_loss(x, y), "l1": F.l1_loss(x, y), "ssim": 1.0 - differentiable_ssim(x, y), "gradient": gradient_loss(x, y)}
         losses["total"] = sum(weights[name] * losses[name] for name in DEFAULT_LOSS_WEIGHTS)
     return losses
 
