@@ -70,12 +70,6 @@ def test_cached_incremental_decoding_equals_full_causal_forward():
     torch.testing.assert_close(torch.cat(pieces, dim=1), full, rtol=1e-5, atol=1e-5)
 
 
-def test_kv_cache_for_layers_gives_independent_caches():
-    caches = KVCache.for_layers(3)
-    caches[0].append(torch.zeros(1, 1, 2, 4), torch.zeros(1, 1, 2, 4))
-    assert [len(cache) for cache in caches] == [2, 0, 0]
-
-
 def test_context_mask_excludes_padded_tokens():
     torch.manual_seed(0)
     attention = Attention(32, heads=4, context_dim=12)
@@ -134,3 +128,16 @@ def test_qk_norm_and_rope_use_the_query_and_key_weights_apart():
     torch.testing.assert_close(q, apply_rope(normed(raw_q, 4, attention.q_norm.weight), cos, sin), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(k, apply_rope(normed(raw_k, 2, attention.k_norm.weight), cos, sin), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(v, raw_v.view(2, 6, 2, 8).transpose(1, 2))
+
+
+def test_cross_attention_cache_reuses_the_context_keys_and_values():
+    torch.manual_seed(0)
+    attention = Attention(32, heads=4, kv_heads=2, qk_norm=True, context_dim=12)
+    x, context = torch.randn(2, 6, 32), torch.randn(2, 3, 12)
+    mask = torch.tensor([[True, True, True], [True, False, False]])
+    cache = KVCache()
+    pieces = [attention(x[:, i : i + 1], context=context, context_mask=mask, cache=cache) for i in range(6)]
+    assert len(cache) == 3  # the context, stored once
+    torch.testing.assert_close(torch.cat(pieces, dim=1), attention(x, context=context, context_mask=mask))
+    # Later calls read the stored keys and values, not the context passed in.
+    torch.testing.assert_close(attention(x[:, :1], context=torch.zeros_like(context), context_mask=mask, cache=cache), pieces[0])

@@ -109,6 +109,15 @@ class SwiGLU(nn.Module):
         return self.down(F.silu(gate) * up)
 
 
+@dataclass
+class BlockCache:
+    """What one block keeps while a sequence is decoded: the keys and values of every token so far,
+    and (stage 2) those of the text, projected once at the first step instead of at every token."""
+
+    tokens: KVCache = dataclasses.field(default_factory=KVCache)
+    text: KVCache = dataclasses.field(default_factory=KVCache)
+
+
 class DecoderBlock(nn.Module):
     """Causal self-attention, optional cross-attention to text, SwiGLU; each pre-normed and residual."""
 
@@ -123,10 +132,10 @@ class DecoderBlock(nn.Module):
         self.mlp_norm = RMSNorm(config.dim)
         self.mlp = SwiGLU(config.dim, config.mlp_hidden)
 
-    def forward(self, x: Tensor, rope: tuple[Tensor, Tensor], text: Tensor | None, text_mask: Tensor | None, cache: KVCache | None) -> Tensor:
-        x = x + self.attention(self.attention_norm(x), rope=rope, causal=True, cache=cache)
+    def forward(self, x: Tensor, rope: tuple[Tensor, Tensor], text: Tensor | None, text_mask: Tensor | None, cache: BlockCache | None) -> Tensor:
+        x = x + self.attention(self.attention_norm(x), rope=rope, causal=True, cache=None if cache is None else cache.tokens)
         if self.has_text:
-            x = x + self.cross_attention(self.cross_norm(x), context=text, context_mask=text_mask)
+            x = x + self.cross_attention(self.cross_norm(x), context=text, context_mask=text_mask, cache=None if cache is None else cache.text)
         return x + self.mlp(self.mlp_norm(x))
 
 
@@ -169,9 +178,9 @@ class ARTransformer(nn.Module):
     def has_text(self) -> bool:
         return self.config.text_dim is not None
 
-    def new_cache(self) -> list[KVCache]:
-        """One empty KV cache per block, for `forward(..., cache=...)`."""
-        return KVCache.for_layers(self.config.depth)
+    def new_cache(self) -> list[BlockCache]:
+        """Empty caches, one per block, for `forward(..., cache=...)`: one sequence (and one text) each."""
+        return [BlockCache() for _ in range(self.config.depth)]
 
     def shift_right(self, tokens: Tensor) -> Tensor:
         """The inputs that predict tokens [B, L]: BOS, then tokens[:, :-1]."""
@@ -184,21 +193,22 @@ class ARTransformer(nn.Module):
         start: int = 0,
         text: Tensor | None = None,
         text_mask: Tensor | None = None,
-        cache: list[KVCache] | None = None,
+        cache: list[BlockCache] | None = None,
     ) -> Tensor:
         """Logits Float[B, n, vocab_size] at positions start .. start+n-1 for inputs Long[B, n] (see `shift_right`).
 
         text Float[B, S, text_dim] and text_mask Bool[B, S] (True on real tokens) are required when
         the model has cross-attention and ignored otherwise. With a cache, `inputs` are the ones
-        not seen yet and `start` must equal the number already cached.
+        not seen yet, `start` must equal the number already cached, and the text must be the
+        one of the first call (its keys and values are cached then).
         """
         end = start + inputs.shape[1]
         if end > self.config.max_tokens:
             raise ValueError(
                 f"positions up to {end} exceed the model's window of {self.config.max_tokens} tokens {self.config.latent_grid}; generate longer videos window by window"
             )
-        if cache is not None and len(cache[0]) != start:
-            raise ValueError(f"the cache holds {len(cache[0])} positions but start={start}; pass start=len(cache[0]) or a fresh cache")
+        if cache is not None and len(cache[0].tokens) != start:
+            raise ValueError(f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) or a fresh cache")
         if self.has_text and text is None:
             raise ValueError("this model attends to text (stage 2): pass text embeddings and their mask")
         x = self.token_embedding(inputs) + self.absolute_position[start:end].to(self.token_embedding.weight.dtype)

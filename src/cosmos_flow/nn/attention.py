@@ -18,21 +18,20 @@ from cosmos_flow.nn.rope import apply_rope
 
 
 class KVCache:
-    """The keys (after RoPE) and values one self-attention layer has seen so far, for incremental decoding.
+    """The keys and values one attention layer has computed so far, for incremental decoding.
 
-    A model keeps one cache per layer (`KVCache.for_layers(n)`) and passes layer i's cache to layer i
-    at every decoding step. Storage grows by doubling, so appending one token at a time costs
-    amortized O(1) copies per token rather than re-concatenating the whole history.
+    Self-attention appends the keys (after RoPE) and values of each new token; cross-attention
+    stores its context's keys and values on the first call and reuses them at every later one (the
+    context, e.g. a caption, stays the same while a sequence is decoded). A model keeps one cache
+    per attention layer and passes layer i's cache to layer i at every decoding step. Storage
+    grows by doubling, so appending one token at a time costs amortized O(1) copies per token
+    rather than re-concatenating the whole history.
     """
 
     def __init__(self) -> None:
         self._keys: torch.Tensor | None = None
         self._values: torch.Tensor | None = None
         self._length = 0
-
-    @classmethod
-    def for_layers(cls, num_layers: int) -> list[KVCache]:
-        return [cls() for _ in range(num_layers)]
 
     def __len__(self) -> int:
         return self._length
@@ -45,7 +44,13 @@ class KVCache:
         self._keys[:, :, self._length : new_length] = keys
         self._values[:, :, self._length : new_length] = values
         self._length = new_length
-        return self._keys[:, :, :new_length], self._values[:, :, :new_length]
+        return self.stored()
+
+    def stored(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The keys and values held, [B, kv_heads, length, head_dim] each (views, not copies)."""
+        if self._keys is None:
+            raise ValueError("the cache is empty: append keys and values first")
+        return self._keys[:, :, : self._length], self._values[:, :, : self._length]
 
     def _grow(self, keys: torch.Tensor, values: torch.Tensor, needed: int) -> None:
         capacity = max(needed, 2 * (self._keys.shape[2] if self._keys is not None else 0))
@@ -111,13 +116,19 @@ class Attention(nn.Module):
             every cached token.
         context, context_mask: cross-attention only; the mask is Bool[B, S], True on tokens to attend to.
             A row whose mask is all False gets a zero output (nothing to attend to), not NaN.
-        cache: self-attention only; the new keys/values are appended and the queries attend over all
-            cached positions, so x holds just the tokens not seen before.
+        cache: self-attention: the new keys/values are appended and the queries attend over all
+            cached positions, so x holds just the tokens not seen before. Cross-attention: the
+            context's keys/values are stored on the first call and reused after it (the context
+            must stay the same for the cache's lifetime).
         """
         self._check_arguments(rope, causal, context, context_mask, cache)
-        q, k, v = self.queries_keys_values(x, context, rope)
-        if cache is not None:
-            k, v = cache.append(k, v)
+        if self.is_cross and cache is not None and len(cache):
+            q = self.queries(x)
+            k, v = cache.stored()
+        else:
+            q, k, v = self.queries_keys_values(x, context, rope)
+            if cache is not None:
+                k, v = cache.append(k, v)
         mask, is_causal, empty_rows = self._mask(q.shape[2], k.shape[2], causal, context_mask, x.device)
         out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, enable_gqa=self.kv_heads != self.heads)
         if empty_rows is not None:
@@ -130,9 +141,8 @@ class Attention(nn.Module):
         """Queries [B, heads, L, head_dim], keys and values [B, kv_heads, S, head_dim]; queries and keys QK-normed and rotated by `rope`."""
         heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
         if self.is_cross:
-            q = self.q_norm(self.to_q(x).unflatten(-1, (heads, head_dim)))
             k, v = self.to_kv(context).unflatten(-1, (2 * kv_heads, head_dim)).chunk(2, dim=2)
-            return q.transpose(1, 2), self.k_norm(k).transpose(1, 2), v.transpose(1, 2)
+            return self.queries(x), self.k_norm(k).transpose(1, 2), v.transpose(1, 2)
         qk, v = self.to_qkv(x).unflatten(-1, (heads + 2 * kv_heads, head_dim)).split([heads + kv_heads, kv_heads], dim=2)
         # Queries and keys are normalized and rotated as one tensor: half the calls of doing each alone.
         if isinstance(self.q_norm, RMSNorm):
@@ -143,6 +153,10 @@ class Attention(nn.Module):
             qk = apply_rope(qk, *rope)
         q, k = qk.split([heads, kv_heads], dim=1)
         return q, k, v.transpose(1, 2)
+
+    def queries(self, x: torch.Tensor) -> torch.Tensor:
+        """Cross-attention queries [B, heads, L, head_dim], QK-normed."""
+        return self.q_norm(self.to_q(x).unflatten(-1, (self.heads, self.head_dim))).transpose(1, 2)
 
     @staticmethod
     def _mask(queries: int, keys: int, causal: bool, context_mask: torch.Tensor | None, device: torch.device):
@@ -167,7 +181,7 @@ class Attention(nn.Module):
         if self.is_cross:
             if context is None:
                 raise ValueError("this is a cross-attention layer: pass context=[B, S, context_dim]")
-            if rope is not None or causal or cache is not None:
-                raise ValueError("rope, causal and cache apply to self-attention only; a cross-attention layer takes just context and context_mask")
+            if rope is not None or causal:
+                raise ValueError("rope and causal apply to self-attention only; a cross-attention layer takes context, context_mask and a cache")
         elif context is not None or context_mask is not None:
             raise ValueError("this is a self-attention layer: build Attention(..., context_dim=...) to attend to a context")
