@@ -14,7 +14,7 @@ from torch import Tensor
 
 from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer
 from cosmos_flow.autoregressive.objective import TokenMetrics, TokenMetricTotals, batch_metrics, check_corruption_rate
-from cosmos_flow.tokenizer.lightning import warmup_cosine
+from cosmos_flow.optim import adamw_warmup_cosine
 
 VAL_CONDITION_LATENTS = 1
 
@@ -63,6 +63,5 @@ class ARModule(pl.LightningModule):
         decayed = [p for name, p in self.model.named_parameters() if p.ndim >= 2 and "embedding" not in name]
         kept = [p for name, p in self.model.named_parameters() if p.ndim < 2 or "embedding" in name]
         groups = [{"params": decayed, "weight_decay": self.hparams.weight_decay}, {"params": kept, "weight_decay": 0.0}]
-        optimizer = torch.optim.AdamW(groups, lr=self.hparams.learning_rate, betas=(0.9, 0.95))
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(self.hparams.warmup_steps, self.hparams.max_steps))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        hp = self.hparams
+        return adamw_warmup_cosine(groups, self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, betas=(0.9, 0.95))

@@ -22,7 +22,7 @@ from cosmos_flow.diffusion.generate import sample_clips
 from cosmos_flow.diffusion.media import write_sample_videos
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas, training_loss
 from cosmos_flow.diffusion.samplers import SamplingParams
-from cosmos_flow.tokenizer.lightning import warmup_cosine
+from cosmos_flow.optim import adamw_warmup_cosine
 
 SAMPLES_ARTIFACT_FOLDER = "samples"
 RECENT_STEPS = 50  # the reported final training loss averages this many last steps (one step's loss is noisy)
@@ -105,9 +105,8 @@ class DiffusionModule(pl.LightningModule):
         self.log("val/loss", sum(losses) / len(losses), prog_bar=True, batch_size=batch_size)
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.denoiser.parameters(), lr=self.hparams.learning_rate, weight_decay=self.hparams.weight_decay)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(self.hparams.warmup_steps, self.hparams.max_steps))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        hp = self.hparams
+        return adamw_warmup_cosine(self.denoiser.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay)
 
     def final_training_loss(self) -> float:
         """The mean loss of the last steps (NaN before any step)."""

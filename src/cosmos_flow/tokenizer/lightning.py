@@ -7,7 +7,6 @@ and served; its hyperparameters are plain dicts and numbers so checkpoints load 
 
 from __future__ import annotations
 
-import math
 import tempfile
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from pytorch_lightning.loggers import MLFlowLogger
 from torchvision.utils import save_image
 
 from cosmos_flow.evaluation.quality import psnr, ssim
+from cosmos_flow.optim import adamw_warmup_cosine
 from cosmos_flow.tokenizer.evaluate import histogram_statistics
 from cosmos_flow.tokenizer.losses import reconstruction_losses, resolved_weights
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer, TokenizerConfig
@@ -29,7 +29,11 @@ ARTIFACT_FOLDER = "reconstructions"
 
 
 class TokenizerModule(pl.LightningModule):
-    """Trains the tokenizer on joint video + image batches ({"video": ..., "image": ...})."""
+    """Trains the tokenizer on joint video + image batches ({"video": ..., "image": ...}).
+
+    spread_weight (DV only): the weight of `FSQ.spread_loss` on the video batch's codes, which
+    spreads them over the codebook; 0 turns it off.
+    """
 
     def __init__(
         self,
@@ -41,6 +45,7 @@ class TokenizerModule(pl.LightningModule):
         loss_weights: dict | None = None,
         image_weight: float = 0.5,
         sample_fps: float = 12,
+        spread_weight: float = 0.0,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -60,6 +65,10 @@ class TokenizerModule(pl.LightningModule):
         reconstruction, aux = self.tokenizer(video)
         losses = reconstruction_losses(reconstruction, video, self.loss_weights)
         loss = losses["total"]
+        if self.codebook_size is not None and self.hparams.spread_weight > 0:
+            spread = self.tokenizer.quantizer.spread_loss(aux["pre_quantization"])
+            loss = loss + self.hparams.spread_weight * spread
+            self.log("train/code_spread", spread, batch_size=video.shape[0])
         image = batch.get("image")
         if image is not None and self.hparams.image_weight > 0:
             image_reconstruction, _ = self.tokenizer(image)
@@ -103,27 +112,14 @@ class TokenizerModule(pl.LightningModule):
         self._val_histogram, self._val_samples = None, []
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.tokenizer.parameters(), lr=self.hparams.learning_rate, weight_decay=self.hparams.weight_decay)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(self.hparams.warmup_steps, self.hparams.max_steps))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+        hp = self.hparams
+        return adamw_warmup_cosine(self.tokenizer.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay)
 
     def _mlflow_logger(self) -> MLFlowLogger | None:
         """The attached MLflow logger, if any (sample artifacts are only logged there)."""
         if self._trainer is None:
             return None
         return next((logger for logger in self.trainer.loggers if isinstance(logger, MLFlowLogger)), None)
-
-
-def warmup_cosine(warmup_steps: int, max_steps: int):
-    """Learning-rate factor per step: linear from 1/warmup to 1, then a cosine down to 0 at max_steps."""
-
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
-        return 0.5 * (1.0 + math.cos(math.pi * progress))
-
-    return factor
 
 
 def log_reconstruction_samples(logger: MLFlowLogger, samples: list[tuple[torch.Tensor, torch.Tensor]], step: int, fps: float) -> None:
