@@ -62,3 +62,22 @@ def test_bad_inputs():
         fsq.indices_to_codes(torch.tensor([[40]]))
     with pytest.raises(ValueError, match="integer"):
         fsq.indices_to_codes(torch.tensor([[1.0]]))
+
+
+def test_spread_loss_prefers_codes_spread_over_the_levels():
+    fsq = FSQ([8, 5, 5])
+    torch.manual_seed(0)
+    # Values well spread over the bounded range (tanh of wide normals) against all-but-equal values.
+    spread = fsq.spread_loss(torch.randn(4, 3, 8, 8) * 2)
+    clumped = fsq.spread_loss(torch.full((4, 3, 8, 8), 0.3) + 0.01 * torch.randn(4, 3, 8, 8))
+    assert -1 <= spread < -0.5 and abs(clumped) < 0.01  # clumped: one code for everything
+    # It trains: gradient steps on the input spread a clump out.
+    z = (torch.full((2, 3, 6, 6), 0.2) + 0.05 * torch.randn(2, 3, 6, 6)).requires_grad_()
+    optimizer = torch.optim.Adam([z], lr=0.05)
+    before = fsq.spread_loss(z).item()
+    for _ in range(100):
+        optimizer.zero_grad()
+        fsq.spread_loss(z).backward()
+        optimizer.step()
+    _, indices = fsq(z.detach())
+    assert fsq.spread_loss(z).item() < before - 0.3 and indices.unique().numel() > 20  # of 72 positions

@@ -95,6 +95,18 @@ def test_discrete_tokenizer_logs_codebook_usage(datamodule):
     assert 0 < val_usage <= 1 and 1 <= perplexity <= codes_used + 1e-6  # perplexity is at most the number of codes used
 
 
+def test_the_spread_term_is_trained_and_logged_for_discrete_tokenizers_only(datamodule):
+    recorder = MetricRecorder()
+    train_tokenizer(get_config("dv-tiny-8x8x8"), _params(max_steps=3, val_every_steps=3, spread_weight=0.1), datamodule, logger=recorder)
+    spreads = [value for _, value in recorder.series("train/code_spread")]
+    assert len(spreads) == 3 and all(-1 <= value <= 0 for value in spreads)
+    continuous = MetricRecorder()
+    train_tokenizer(get_config("cv-tiny-8x8x8"), _params(max_steps=2, val_every_steps=2, spread_weight=0.1), datamodule, logger=continuous)
+    assert continuous.series("train/code_spread") == []
+    with pytest.raises(ValueError, match="spread_weight"):
+        _params(spread_weight=-1)
+
+
 def test_training_resumes_from_the_last_checkpoint(datamodule, tmp_path):
     checkpoints = tmp_path / "checkpoints"
     config = get_config("cv-tiny-8x8x8")

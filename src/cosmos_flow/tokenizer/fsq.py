@@ -64,6 +64,31 @@ class FSQ(nn.Module):
         codes = (rounded / self._half_width.to(rounded.dtype)).to(z.dtype)
         return codes.movedim(-1, 1), self._digits_to_indices(nearest.long() + self._half_width)
 
+    def spread_loss(self, z: Tensor, temperature: float = 0.25) -> Tensor:
+        """A training term that spreads a batch's codes over the codebook: 0 when every position gets
+        the same soft assignment (one code for everything), -1 when each sits at a level and the
+        batch uses every level equally. Lower is better.
+
+        Per latent dimension, each position's bounded value is softly assigned to that dimension's
+        levels (softmax of minus the squared distance / temperature, in level units); the term is
+        the mean entropy of those assignments (low: each value sits at a level) minus the entropy of
+        their batch average (high: the batch uses every level alike; never below the former), over
+        log L, averaged over the dimensions. It is the entropy penalty of lookup-free quantization (MAGVIT-v2) taken per
+        dimension, so its cost stays linear in the number of levels, not in the codebook size.
+        """
+        self._check_channels(z)
+        bounded = self._bound(z.float().movedim(1, -1)).reshape(-1, self.dim)
+        total = bounded.new_zeros(())
+        for dim, levels in enumerate(self.levels):
+            centers = torch.arange(levels, device=z.device, dtype=bounded.dtype) - levels // 2
+            log_p = torch.log_softmax(-((bounded[:, dim : dim + 1] - centers) ** 2) / temperature, dim=-1)
+            p = log_p.exp()
+            per_position = -(p * log_p).sum(-1).mean()
+            average = p.mean(0)
+            batch = -(average * average.clamp_min(1e-12).log()).sum()
+            total = total + (per_position - batch) / math.log(levels)
+        return total / self.dim
+
     def _digits_to_indices(self, digits: Tensor) -> Tensor:
         """Channels-last digits in [0, L_i) -> mixed-radix indices."""
         return (digits * self._basis).sum(dim=-1)

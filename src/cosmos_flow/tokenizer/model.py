@@ -222,11 +222,14 @@ class CausalVideoTokenizer(nn.Module):
         """video [B, 3, T, H, W] in [-1, 1] -> latent [B, latent_dim, t, h, w] (DV: FSQ codes in [-1, 1])."""
         return self._encode(video)[0]
 
-    def _encode(self, video: Tensor) -> tuple[Tensor, Tensor | None]:
-        """(latent, indices or None)."""
+    def _encode(self, video: Tensor) -> tuple[Tensor, Tensor | None, Tensor]:
+        """(latent, indices or None, the encoder's output before quantization: the latent itself for CV)."""
         self._check_video(video)
         z = self.encoder(video)
-        return (z, None) if self.quantizer is None else self.quantizer(z)
+        if self.quantizer is None:
+            return z, None, z
+        latent, indices = self.quantizer(z)
+        return latent, indices, z
 
     def decode(self, latent: Tensor) -> Tensor:
         """latent [B, latent_dim, t, h, w] -> video [B, 3, T, H, W] (not clamped)."""
@@ -248,7 +251,7 @@ class CausalVideoTokenizer(nn.Module):
         return self.decode(codes)
 
     def forward(self, video: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """video -> (reconstruction, {"latent": ..., and for DV "indices": ...})."""
-        latent, indices = self._encode(video)
-        aux = {"latent": latent} if indices is None else {"latent": latent, "indices": indices}
+        """video -> (reconstruction, {"latent": ...}, and for DV also "indices" and "pre_quantization", the encoder's output)."""
+        latent, indices, z = self._encode(video)
+        aux = {"latent": latent} if indices is None else {"latent": latent, "indices": indices, "pre_quantization": z}
         return self.decode(latent), aux

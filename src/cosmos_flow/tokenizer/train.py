@@ -37,10 +37,13 @@ class TokenizerTrainParams:
     weight_decay: float = 0.0
     log_every_steps: int = 10
     sample_fps: float = 12  # frame rate of the reconstruction videos logged to MLflow
+    spread_weight: float = 0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
 
     def __post_init__(self):
         if self.max_steps < 1 or self.val_every_steps < 1 or self.log_every_steps < 1:
             raise ValueError("max_steps, val_every_steps and log_every_steps must be at least 1")
+        if self.spread_weight < 0:
+            raise ValueError(f"spread_weight must be 0 (off) or positive, got {self.spread_weight}")
 
 
 def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datamodule: TokenizerDataModule, logger: Logger | None = None) -> CausalVideoTokenizer:
@@ -60,6 +63,7 @@ def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datam
         loss_weights=params.loss_weights,
         image_weight=params.image_weight,
         sample_fps=params.sample_fps,
+        spread_weight=params.spread_weight,
     )
     data = datamodule.params
     module.tokenizer.check_input(data.frames, data.crop, data.crop)
