@@ -5,10 +5,11 @@ Usage: .venv/bin/python bench/bench_autoregressive.py [--size tiny] [--frames 17
   The window is the default profile's: `frames` frames at resolution x resolution through an 8x8x8
   DV tokenizer with 1000 codes (17 frames at 64x64 = 3 x 8 x 8 = 192 tokens). Random weights:
   speed does not depend on what the model learned.
-  - Generation: continue 2 condition latent frames (9 frames) to the full window, top-p 0.9,
-    once with the KV cache and once recomputing the whole sequence for every token, for each
-    batch size (1: one CLI request; more: several samples at once); tokens generated per second
-    and the speed-up (target: at least 5x).
+  - Generation: continue 2 or 1 condition latent frames (9 or 1 frames, as the evaluation
+    conditions) to the full window, top-p 0.9, with the video model (stage 1) and the text
+    model (stage 2, 32 text tokens), once with the KV cache and once recomputing the whole
+    sequence for every token, for each batch size (1: one CLI request; more: several samples at
+    once); tokens generated per second and the speed-up (target: at least 5x).
   - Training: forward + backward + AdamW step on batches of 8 clips, stage 1 (video) and stage 2
     (text cross-attention, 32 MiniLM-sized text tokens); tokens per second.
   Each timed row runs --repeats times and the fastest run counts (the machine may be shared).
@@ -31,13 +32,17 @@ TEXT_TOKENS, TEXT_DIM = 32, 384
 
 
 def generation_speed(model: ARTransformer, condition_latents: int, batch: int, use_cache: bool, repeats: int) -> float:
-    """Tokens generated per second (all rows of the batch together)."""
+    """Tokens generated per second (all rows of the batch together); a stage-2 model reads 32 text tokens."""
     frame_tokens = model.config.tokens_per_frame
-    prefix = torch.randint(0, VOCAB, (batch, condition_latents * frame_tokens), generator=torch.Generator().manual_seed(0))
+    generator = torch.Generator().manual_seed(0)
+    prefix = torch.randint(0, VOCAB, (batch, condition_latents * frame_tokens), generator=generator)
+    text = torch.randn(batch, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
+    mask = torch.ones(batch, TEXT_TOKENS, dtype=torch.bool) if model.has_text else None
     made = batch * (model.config.max_tokens - prefix.shape[1])
 
     def run():
-        generate_tokens(model, prefix, model.config.max_tokens, SamplingParams(top_p=0.9), generator=torch.Generator().manual_seed(0), use_cache=use_cache)
+        sampling = SamplingParams(top_p=0.9)
+        generate_tokens(model, prefix, model.config.max_tokens, sampling, text, mask, generator=torch.Generator().manual_seed(0), use_cache=use_cache)
 
     return made / fastest(run, repeats)
 
@@ -86,20 +91,22 @@ def main() -> None:
         f"model {args.size}: {parameter_count(video):,} parameters (stage 2: {parameter_count(v2w):,}); window {grid} = {video.config.max_tokens} tokens; torch threads {torch.get_num_threads()}"
     )
 
-    condition = min(2, grid[0] - 1)
     rows = []
-    for batch in (int(size) for size in args.generation_batches.split(",")):
-        with_cache = generation_speed(video, condition, batch, True, args.repeats)
-        without_cache = generation_speed(video, condition, batch, False, args.repeats)
-        rows += [
-            (f"generate batch {batch}, KV cache", f"{with_cache:,.0f} tokens/s", f"{with_cache / without_cache:.1f}x"),
-            (f"generate batch {batch}, no cache", f"{without_cache:,.0f} tokens/s", "1.0x"),
-        ]
+    for condition in sorted({min(latents, grid[0] - 1) for latents in (1, 2)}, reverse=True):
+        for stage, model in (("stage 1", video), ("stage 2", v2w)):
+            for batch in (int(size) for size in args.generation_batches.split(",")):
+                with_cache = generation_speed(model, condition, batch, True, args.repeats)
+                without_cache = generation_speed(model, condition, batch, False, args.repeats)
+                what = f"generate {stage}, {condition} cond. latents, batch {batch}"
+                rows += [
+                    (f"{what}, KV cache", f"{with_cache:,.0f} tokens/s", f"{with_cache / without_cache:.1f}x"),
+                    (f"{what}, no cache", f"{without_cache:,.0f} tokens/s", "1.0x"),
+                ]
     rows += [
         ("train stage 1 (video)", f"{training_speed(video, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
         ("train stage 2 (+ text)", f"{training_speed(v2w, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
     ]
-    print(f"generation: {condition} condition latent frames -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}")
+    print(f"generation: 1 or 2 condition latent frames (1 or 9 frames) -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}")
     width = max(len(row[0]) for row in rows)
     print(f"{'what':<{width}}  {'speed':>18}  {'vs no cache':>11}")
     for name, speed, ratio in rows:
