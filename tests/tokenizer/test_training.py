@@ -107,6 +107,24 @@ def test_the_spread_term_is_trained_and_logged_for_discrete_tokenizers_only(data
         _params(spread_weight=-1)
 
 
+def test_gradients_are_clipped_to_the_given_norm(datamodule, monkeypatch):
+    norms, step = [], torch.optim.AdamW.step
+
+    def recording_step(optimizer, *args, **kwargs):
+        gradients = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
+        norms.append(float(torch.nn.utils.get_total_norm(gradients)))
+        return step(optimizer, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", recording_step)
+    recorder = MetricRecorder()
+    train_tokenizer(get_config("cv-tiny-8x8x8"), _params(max_steps=3, val_every_steps=3, gradient_clip_norm=0.01), datamodule, logger=recorder)
+    unclipped = [value for _, value in recorder.series("train/grad_norm")]
+    assert len(norms) == 3 and max(norms) <= 0.01 * 1.001
+    assert len(unclipped) == 3 and min(unclipped) > 0.01  # what was clipped, as logged
+    with pytest.raises(ValueError, match="gradient_clip_norm"):
+        _params(gradient_clip_norm=0)
+
+
 def test_training_resumes_from_the_last_checkpoint(datamodule, tmp_path):
     checkpoints = tmp_path / "checkpoints"
     config = get_config("cv-tiny-8x8x8")

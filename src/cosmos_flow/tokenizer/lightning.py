@@ -83,6 +83,12 @@ class TokenizerModule(pl.LightningModule):
             self.log("train/codebook_usage", used / self.codebook_size, batch_size=size)
         return loss
 
+    def on_before_optimizer_step(self, optimizer) -> None:
+        # The gradient's global norm before any clipping: spikes here are what gradient_clip_norm tames.
+        if self.global_step % self.trainer.log_every_n_steps == 0:
+            gradients = [p.grad for p in self.tokenizer.parameters() if p.grad is not None]
+            self.log("train/grad_norm", torch.nn.utils.get_total_norm(gradients), batch_size=1)
+
     def on_validation_epoch_start(self) -> None:
         self._val_histogram = None
         self._val_samples = []

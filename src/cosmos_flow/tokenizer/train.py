@@ -38,10 +38,13 @@ class TokenizerTrainParams:
     log_every_steps: int = 10
     sample_fps: float = 12  # frame rate of the reconstruction videos logged to MLflow
     spread_weight: float = 0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
+    gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
         if self.max_steps < 1 or self.val_every_steps < 1 or self.log_every_steps < 1:
             raise ValueError("max_steps, val_every_steps and log_every_steps must be at least 1")
+        if self.gradient_clip_norm is not None and self.gradient_clip_norm <= 0:
+            raise ValueError(f"gradient_clip_norm must be positive or null (no clipping), got {self.gradient_clip_norm}")
         if self.spread_weight < 0:
             raise ValueError(f"spread_weight must be 0 (off) or positive, got {self.spread_weight}")
 
@@ -90,6 +93,8 @@ def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datam
         callbacks=callbacks,
         enable_progress_bar=params.progress_bar,
         enable_model_summary=False,
+        gradient_clip_val=params.gradient_clip_norm,
+        gradient_clip_algorithm="norm",
         precision=params.precision,
         accelerator=params.accelerator,
         devices=1,
