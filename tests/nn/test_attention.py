@@ -114,8 +114,8 @@ def test_misuse_is_a_readable_error():
 def test_qk_norm_and_rope_use_the_query_and_key_weights_apart():
     torch.manual_seed(0)
     attention = Attention(32, heads=4, kv_heads=2, qk_norm=True)
-    torch.nn.init.normal_(attention.q_norm.weight)
-    torch.nn.init.normal_(attention.k_norm.weight)
+    torch.nn.init.normal_(attention.qk_norm.weight)
+    q_weight, k_weight = attention.qk_norm.weight.split([4, 2])  # one gain vector per head
     x = torch.randn(2, 6, 32)
     cos, sin = RoPE3D(8)((1, 2, 3))
     q, k, v = attention.queries_keys_values(x, rope=(cos, sin))
@@ -125,8 +125,8 @@ def test_qk_norm_and_rope_use_the_query_and_key_weights_apart():
         split = raw.view(2, 6, heads, 8)
         return (split / split.pow(2).mean(-1, keepdim=True).sqrt() * weight).transpose(1, 2)
 
-    torch.testing.assert_close(q, apply_rope(normed(raw_q, 4, attention.q_norm.weight), cos, sin), rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(k, apply_rope(normed(raw_k, 2, attention.k_norm.weight), cos, sin), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(q, apply_rope(normed(raw_q, 4, q_weight), cos, sin), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(k, apply_rope(normed(raw_k, 2, k_weight), cos, sin), rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(v, raw_v.view(2, 6, 2, 8).transpose(1, 2))
 
 
@@ -137,7 +137,12 @@ def test_cross_attention_cache_reuses_the_context_keys_and_values():
     mask = torch.tensor([[True, True, True], [True, False, False]])
     cache = KVCache()
     pieces = [attention(x[:, i : i + 1], context=context, context_mask=mask, cache=cache) for i in range(6)]
-    assert len(cache) == 3  # the context, stored once
+    assert len(cache) == 3 and cache.context_mask is not None  # the context, stored once, with its mask
     torch.testing.assert_close(torch.cat(pieces, dim=1), attention(x, context=context, context_mask=mask))
+    # A one-row batch drops its padding and needs no mask at decoding steps, with the same outputs.
+    single = KVCache()
+    first = [attention(x[1:, i : i + 1], context=context[1:], context_mask=mask[1:], cache=single) for i in range(6)]
+    assert len(single) == 1 and single.context_mask is None
+    torch.testing.assert_close(torch.cat(first, dim=1), attention(x[1:], context=context[1:], context_mask=mask[1:]))
     # Later calls read the stored keys and values, not the context passed in.
     torch.testing.assert_close(attention(x[:, :1], context=torch.zeros_like(context), context_mask=mask, cache=cache), pieces[0])

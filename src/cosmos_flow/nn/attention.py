@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cosmos_flow.nn.norm import RMSNorm, rms_norm
+from cosmos_flow.nn.norm import RMSNorm
 from cosmos_flow.nn.rope import apply_rope
 
 
@@ -32,6 +32,7 @@ class KVCache:
         self._keys: torch.Tensor | None = None
         self._values: torch.Tensor | None = None
         self._length = 0
+        self.context_mask: torch.Tensor | None = None  # cross-attention: the mask that goes with the stored context
 
     def __len__(self) -> int:
         return self._length
@@ -63,12 +64,28 @@ class KVCache:
         self._keys, self._values = grown_keys, grown_values
 
 
+def _without_shared_padding(keys: torch.Tensor, values: torch.Tensor, context_mask: torch.Tensor | None):
+    """(keys, values, mask) of a context without the positions no row attends to (padding every
+    row shares), and without a mask when nothing is left to hide: what a cached context keeps, so
+    that the decoding steps of a one-caption batch skip masking altogether."""
+    if context_mask is None:
+        return keys, values, None
+    context_mask = context_mask.to(device=keys.device, dtype=torch.bool)
+    used = context_mask.any(dim=0)
+    if not bool(used.any()):  # no row attends to anything: keep the mask, whose empty rows give zeros
+        return keys, values, context_mask
+    if not bool(used.all()):
+        keys, values, context_mask = keys[:, :, used], values[:, :, used], context_mask[:, used]
+    return keys, values, None if bool(context_mask.all()) else context_mask
+
+
 class Attention(nn.Module):
     """Self-attention (context_dim None) or cross-attention to a context of width context_dim.
 
     dim: model width, split into `heads` heads of dim // heads channels.
     kv_heads: key/value heads for grouped-query attention (None: as many as `heads`); heads % kv_heads == 0.
-    qk_norm: RMSNorm over head channels on queries and keys.
+    qk_norm: RMSNorm over head channels on queries and keys, with gains per head (self-attention
+        keeps one (heads + kv_heads, head_dim) weight, so queries and keys are normalized in one call).
     """
 
     def __init__(
@@ -97,8 +114,11 @@ class Attention(nn.Module):
         else:
             self.to_qkv = nn.Linear(dim, dim + 2 * kv_width, bias=bias)
         self.to_out = nn.Linear(dim, dim, bias=bias)
-        self.q_norm = RMSNorm(self.head_dim) if qk_norm else nn.Identity()
-        self.k_norm = RMSNorm(self.head_dim) if qk_norm else nn.Identity()
+        if self.is_cross:
+            self.q_norm = RMSNorm((heads, self.head_dim)) if qk_norm else nn.Identity()
+            self.k_norm = RMSNorm((kv_heads, self.head_dim)) if qk_norm else nn.Identity()
+        else:
+            self.qk_norm = RMSNorm((heads + kv_heads, self.head_dim)) if qk_norm else nn.Identity()
 
     def forward(
         self,
@@ -124,9 +144,12 @@ class Attention(nn.Module):
         self._check_arguments(rope, causal, context, context_mask, cache)
         if self.is_cross and cache is not None and len(cache):
             q = self.queries(x)
-            k, v = cache.stored()
+            (k, v), context_mask = cache.stored(), cache.context_mask
         else:
             q, k, v = self.queries_keys_values(x, context, rope)
+            if cache is not None and self.is_cross:
+                k, v, context_mask = _without_shared_padding(k, v, context_mask)
+                cache.context_mask = context_mask
             if cache is not None:
                 k, v = cache.append(k, v)
         mask, is_causal, empty_rows = self._mask(q.shape[2], k.shape[2], causal, context_mask, x.device)
@@ -145,10 +168,7 @@ class Attention(nn.Module):
             return self.queries(x), self.k_norm(k).transpose(1, 2), v.transpose(1, 2)
         qk, v = self.to_qkv(x).unflatten(-1, (heads + 2 * kv_heads, head_dim)).split([heads + kv_heads, kv_heads], dim=2)
         # Queries and keys are normalized and rotated as one tensor: half the calls of doing each alone.
-        if isinstance(self.q_norm, RMSNorm):
-            weight = torch.cat([self.q_norm.weight.expand(heads, head_dim), self.k_norm.weight.expand(kv_heads, head_dim)])
-            qk = rms_norm(qk, weight, self.q_norm.eps)
-        qk = qk.transpose(1, 2)
+        qk = self.qk_norm(qk).transpose(1, 2)
         if rope is not None:
             qk = apply_rope(qk, *rope)
         q, k = qk.split([heads, kv_heads], dim=1)

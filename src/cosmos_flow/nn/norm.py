@@ -16,18 +16,22 @@ _HALF = (torch.float16, torch.bfloat16)
 
 
 class RMSNorm(nn.Module):
-    """x / (rms(x, last axis) + eps) · weight."""
+    """x / (rms(x, last axis) + eps) · weight.
 
-    def __init__(self, dim: int, eps: float = 1e-6):
+    shape: the weight's shape, its last entry the normalized axis; e.g. (heads, head_dim) gives
+    each attention head its own gains over its channels.
+    """
+
+    def __init__(self, shape: int | tuple[int, ...], eps: float = 1e-6):
         super().__init__()
         self.eps = eps
-        self.weight = nn.Parameter(torch.ones(dim))
+        self.weight = nn.Parameter(torch.ones(shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return rms_norm(x, self.weight, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.weight.shape[0]}, eps={self.eps}"
+        return f"{tuple(self.weight.shape)}, eps={self.eps}"
 
 
 def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
