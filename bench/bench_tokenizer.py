@@ -41,6 +41,7 @@ from cosmos_flow.tokenizer.train import TokenizerTrainParams, train_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_STEPS = (5, 45)
+BENCH_SET = {"max_steps", "val_every_steps", "progress_bar"}  # training settings the benchmark decides
 MEMORY_FRAMES = (100, 1000)
 MEMORY_SIZE = 64
 TARGET_GAIN_DB, TARGET_DV_GAP_DB, TARGET_USAGE, TARGET_MEMORY_GROWTH = 3.0, 3.0, 0.5, 0.10
@@ -62,7 +63,9 @@ def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None,
     """(tokenizer, steps, minutes of the real run) for registry config `name`."""
     config = get_config(name)
     data = TokenizerDataModule(table, TokenizerDataParams(**settings["data"]))
-    train_settings = {key: settings[config.kind]["train"][key] for key in ("learning_rate", "warmup_steps")}
+    # Every training setting of the profile (loss weights, spread term, clipping...) but the run's
+    # length, validation cadence and progress bar, which the benchmark sets itself.
+    train_settings = {key: value for key, value in settings[config.kind]["train"].items() if key not in BENCH_SET}
     max_steps = max_steps or settings[config.kind]["train"]["max_steps"]
 
     def run(steps: int):

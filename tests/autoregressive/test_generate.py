@@ -6,7 +6,8 @@ import torch
 from click.testing import CliRunner
 
 from cosmos_flow.autoregressive.cli import ar
-from cosmos_flow.autoregressive.generate import ARWorldModel, generate, load_world_model
+from cosmos_flow.autoregressive import generate as generate_module
+from cosmos_flow.autoregressive.generate import ARWorldModel, continue_tokens, generate, load_world_model, usable_condition
 from cosmos_flow.autoregressive.gpt import ARTransformer
 from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.sampling import SamplingParams
@@ -16,6 +17,7 @@ from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
 from cosmos_flow.video import probe, read_frames, write_video
+from cosmos_flow.video.tensors import frames_to_tensor
 from cosmos_flow.worldmodel.frames import fit_frames
 from cosmos_flow.worldmodel.registry import WorldModel
 from cosmos_flow.worldmodel.registry import load_world_model as load_any_world_model
@@ -80,11 +82,25 @@ def test_the_loaded_model_is_a_world_model_that_continues_frames(models_dir):
     assert not np.array_equal(frames, generate(model, past, "a ball falls", 8, seed=4))
 
 
-def test_generation_longer_than_the_window_slides_it_and_any_length_works(models_dir):
+def test_generation_longer_than_the_window_slides_it_and_any_length_works(models_dir, monkeypatch):
     model = load_world_model(models_dir / "ar_video")
+    conditions = []  # the condition tokens each window starts from
+
+    def recording(network, condition, *arguments, **options):
+        conditions.append(condition.clone())
+        return continue_tokens(network, condition, *arguments, **options)
+
+    monkeypatch.setattr(generate_module, "continue_tokens", recording)
     past = np.random.default_rng(2).integers(0, 255, (20, 48, 40, 3), dtype=np.uint8)  # another size: fitted
     long = generate(model, past, "", 29, seed=0, temperature=0.0)  # 4 windows of 8 new frames, the last cut
     assert long.shape == (29, SIZE, SIZE, 3)
+    # Each later window continues from the last 9 frames made so far (the past's last frame included),
+    # re-encoded by the tokenizer: windows start at frames 8, 16 and 24 of condition + generated.
+    video = np.concatenate([usable_condition(past, model.resolution, 8, model.window_latents), long])
+    assert len(conditions) == 4
+    for start, condition in zip((8, 16, 24), conditions[1:], strict=True):
+        expected = model.tokenizer.encode_indices(frames_to_tensor(video[start : start + 9])[None])
+        assert torch.equal(condition, expected)
     assert generate(model, None, "", 5, seed=0).shape == (5, SIZE, SIZE, 3)  # from nothing
 
 
@@ -137,6 +153,11 @@ def test_cli_defaults_to_one_window_and_takes_the_video_model(models_dir, past_v
         (["--frames", 9], "--frames 9 leaves no frame to generate after 9 condition frames; ask for more frames."),
         (["--top-p", 1.5], "--top-p must be in (0, 1], got 1.5"),
         (["--temperature", -1], "--temperature must be 0 (greedy) or more, got -1.0."),
+        (["--temperature", "nan"], "--temperature must be 0 (greedy) or more, got nan."),
+        (["--top-p", "nan"], "--top-p must be in (0, 1], got nan"),
+        (["--top-k", 0], "--top-k must be at least 1, got 0."),
+        (["--seed", 2**64], "--seed must be between 0 and 2^64 - 1, got 18446744073709551616."),
+        (["--seed", -1], "--seed must be between 0 and 2^64 - 1, got -1."),
         (["--model", "ar_missing"], "there is no model ar_missing in"),
         (["--out", None], "no output file was given; pass --out OUT.mp4."),
     ],

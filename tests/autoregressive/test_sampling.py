@@ -73,7 +73,7 @@ def test_draw_stays_inside_the_kept_prefix():
 def test_greedy_and_bad_parameters():
     logits = torch.tensor([[0.1, 2.0, 0.3], [5.0, 0.0, 0.0]])
     assert sample_next(logits, SamplingParams(temperature=0)).tolist() == [1, 0]
-    for bad in ({"temperature": -1}, {"top_p": 0.0}, {"top_p": 1.5}, {"top_k": 0}):
+    for bad in ({"temperature": -1}, {"temperature": float("nan")}, {"temperature": float("inf")}, {"top_p": 0.0}, {"top_p": 1.5}, {"top_p": float("nan")}, {"top_k": 0}):
         with pytest.raises(ValueError):
             SamplingParams(**bad)
 

@@ -118,6 +118,8 @@ def test_cli_continues_a_past_video(models_dir, past_video, tmp_path, extra, fra
         (["--prompt", "   "], "error: the prompt is empty"),
         (["--prompt", "a ball", "--condition-frames", 9], "error: --condition-frames needs a past video"),
         (["--prompt", "a ball", "--steps", 0], "error: --steps must be at least 1"),
+        (["--prompt", "a ball", "--guidance", "inf"], "error: --guidance must be 0 (no guidance) or more, got inf"),
+        (["--prompt", "a ball", "--seed", 2**64], "error: --seed must be between 0 and 2^64 - 1"),
     ],
 )
 def test_cli_bad_arguments_get_one_sentence(models_dir, tmp_path, arguments, message):

@@ -16,6 +16,7 @@ import numpy as np
 
 from cosmos_flow.autoregressive.generate import ARWorldModel, generate, load_world_model
 from cosmos_flow.video import VideoError, write_video
+from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.frames import condition_latent_frames
 from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
 
@@ -36,6 +37,7 @@ def generate_video(
 ) -> tuple[np.ndarray, float]:
     """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model window)."""
     _check_arguments(prompt, video, condition_frames, total_frames, temperature, top_p, top_k)
+    check_seed(seed)
     folder = Path(models_dir) / model_name
     if not folder.is_dir():
         raise ValueError(f"there is no model {model_name} in {models_dir}; train it with `kedro run --pipelines=autoregressive` or pass --models-dir")
@@ -58,8 +60,7 @@ def _check_arguments(prompt, video, condition_frames, total_frames, temperature,
     for name, value in (("--frames", total_frames), ("--condition-frames", condition_frames), ("--top-k", top_k)):
         if value is not None and value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
-    if temperature is not None and temperature < 0:
-        raise ValueError(f"--temperature must be 0 (greedy) or more, got {temperature}")
+    check_non_negative("--temperature", temperature, "greedy")
     if top_p is not None and not 0 < top_p <= 1:
         raise ValueError(f"--top-p must be in (0, 1], got {top_p}; 0.9 keeps the tokens holding 90% of the probability")
 
@@ -76,11 +77,6 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
     frames = load_past_video(video, model.resolution, max_frames=condition_frames or 1 + tc)
     chosen = select_condition_frames(frames, condition_frames, tc)
     return chosen if len(chosen) <= most else chosen[:1]
-
-
-def _sentence(error: Exception) -> str:
-    text = error.sentence if isinstance(error, VideoError) else str(error)
-    return text if text.endswith(".") else f"{text}."
 
 
 @click.command(name="ar")
@@ -105,6 +101,6 @@ def ar(prompt, video, condition_frames, total_frames, temperature, top_p, top_k,
         frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name)
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
-        click.echo(f"error: {_sentence(error)}", err=True)
+        click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)
     click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")

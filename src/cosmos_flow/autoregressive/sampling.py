@@ -8,6 +8,7 @@ sequence; both paths give the same logits (to float rounding), so the same token
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -26,7 +27,7 @@ class SamplingParams:
     top_p: float | None = 0.9
 
     def __post_init__(self):
-        if self.temperature < 0:
+        if not (math.isfinite(self.temperature) and self.temperature >= 0):
             raise ValueError(f"temperature must be 0 (greedy) or positive, got {self.temperature}; Cosmos samples at 1.0")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be at least 1 or None (off), got {self.top_k}")

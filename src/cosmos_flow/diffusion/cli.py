@@ -15,6 +15,7 @@ import numpy as np
 from cosmos_flow.diffusion.generate import DiffusionWorldModel, load_world_model
 from cosmos_flow.diffusion.saved import DEFAULT_FOLDERS
 from cosmos_flow.video import VideoError, write_video
+from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
 
 
@@ -38,8 +39,8 @@ def generate_video(
     for name, value in (("--frames", total_frames), ("--steps", steps), ("--condition-frames", condition_frames)):
         if value is not None and value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
-    if guidance is not None and guidance < 0:
-        raise ValueError(f"--guidance must be 0 (no guidance) or more, got {guidance}")
+    check_non_negative("--guidance", guidance, "no guidance")
+    check_seed(seed)
     model = load_world_model(Path(models_dir) / DEFAULT_FOLDERS["t2w" if video is None else "v2w"])
     past = _condition(model, video, condition_frames) if video is not None else np.zeros((0, *model.resolution, 3), dtype=np.uint8)
     total = model.window_frames if total_frames is None else total_frames
@@ -54,11 +55,6 @@ def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: 
     needed = condition_frames or 1 + model.temporal_compression
     frames = load_past_video(video, model.resolution, max_frames=needed)
     return select_condition_frames(frames, condition_frames, model.temporal_compression)
-
-
-def _sentence(error: Exception) -> str:
-    text = error.sentence if isinstance(error, VideoError) else str(error)
-    return text if text.endswith(".") else f"{text}."
 
 
 @click.command(name="diffusion")
@@ -81,6 +77,6 @@ def diffusion(prompt, video, condition_frames, total_frames, steps, guidance, se
         frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, steps, guidance, seed)
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
-        click.echo(f"error: {_sentence(error)}", err=True)
+        click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)
     click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")
