@@ -15,7 +15,7 @@ AR_SIZES: dict[str, dict] = {
     # Two wide layers (2.9M parameters with a 1000-code vocabulary), not four narrow ones: on a CPU a
     # one-token decoding step costs about the same per layer at any small width (fixed per-op cost),
     # so width is what the KV cache saves on. Measured against the old 96 x 4 (0.6M): 2.1x the
-    # training time per step, and in the default profile's budget (300 + 150 steps, 80 s against 30 s
+    # training time per step, and in a budget of 300 + 150 steps (80 s against 30 s
     # for 150 + 80) val token accuracy 0.591 / 0.600 instead of 0.398 / 0.427; batch-1 generation 5.9x
     # faster with the cache than without (3.2x for 96 x 4), and faster in absolute terms too.
     "tiny": {"dim": 320, "depth": 2, "heads": 4, "kv_heads": 2, "mlp_hidden": 864},
