@@ -1,8 +1,10 @@
 import json
+import sys
 
+import pytest
 from click.testing import CliRunner
 
-from cosmos_flow.cli import cli
+from cosmos_flow.cli import cli, main
 
 
 def test_probe_prints_json_and_one_sentence_errors(bikes_path, bad_input_corpus):
@@ -11,3 +13,33 @@ def test_probe_prints_json_and_one_sentence_errors(bikes_path, bad_input_corpus)
     info = json.loads(result.stdout.splitlines()[0])
     assert (info["width"], info["height"], info["num_frames"]) == (640, 272, 250)
     assert result.stderr.strip() == "error: empty.mp4 is empty (0 bytes)."
+
+
+def run_main(monkeypatch, capsys, *arguments) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of the console script with these arguments."""
+    monkeypatch.setattr(sys, "argv", ["cosmos-flow", *arguments])
+    with pytest.raises(SystemExit) as exit:
+        main()
+    captured = capsys.readouterr()
+    return exit.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message", "command"),
+    [
+        (["generate", "ar", "--frames", "abc"], "error: Invalid value for '--frames': 'abc' is not a valid integer.", "cosmos-flow generate ar"),
+        (["generate", "diffusion", "--bogus"], "error: No such option", "cosmos-flow generate diffusion"),
+        (["nothing"], "error: No such command 'nothing'.", "cosmos-flow"),
+    ],
+)
+def test_usage_errors_are_one_line_too(monkeypatch, capsys, arguments, message, command):
+    code, out, err = run_main(monkeypatch, capsys, *arguments)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith(message) and err.endswith(f" Run '{command} --help' for the options.\n")
+
+
+def test_help_and_commands_keep_their_exit_status(monkeypatch, capsys, bad_input_corpus):
+    code, out, _ = run_main(monkeypatch, capsys, "--help")
+    assert code == 0 and "generate" in out
+    code, _, err = run_main(monkeypatch, capsys, "probe", str(bad_input_corpus["zero_byte"][0]))
+    assert code == 1 and err == "error: empty.mp4 is empty (0 bytes).\n"

@@ -50,4 +50,18 @@ cli.add_command(tokenizer)
 
 
 def main() -> None:
-    cli()
+    """The console script. Click's own usage errors (a value of the wrong type, an unknown option)
+    come out like the commands' errors, on one `error: ...` line (exit status 2), with where to find help."""
+    try:
+        code = cli.main(prog_name="cosmos-flow", standalone_mode=False)
+    except click.ClickException as error:
+        message = error.format_message().strip()
+        message = message if message.endswith((".", "?", "!")) else f"{message}."
+        context = getattr(error, "ctx", None)
+        hint = f" Run '{context.command_path} --help' for the options." if context is not None else ""
+        click.echo(f"error: {message}{hint}", err=True)
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("error: aborted.", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
