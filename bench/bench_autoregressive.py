@@ -98,10 +98,10 @@ def main() -> None:
             for batch in (int(size) for size in args.generation_batches.split(",")):
                 with_cache = generation_speed(model, condition, batch, True, args.repeats)
                 without_cache = generation_speed(model, condition, batch, False, args.repeats)
-                what = f"generate {stage}, {condition} cond. latents, batch {batch}"
-                speedups.append((what, with_cache / without_cache))
+                what, speedup = f"generate {stage}, {condition} cond. latents, batch {batch}", with_cache / without_cache
+                speedups.append((what, speedup))
                 rows += [
-                    (f"{what}, KV cache", f"{with_cache:,.0f} tokens/s", f"{with_cache / without_cache:.1f}x"),
+                    (f"{what}, KV cache", f"{with_cache:,.0f} tokens/s", f"{speedup:.1f}x"),
                     (f"{what}, no cache", f"{without_cache:,.0f} tokens/s", "1.0x"),
                 ]
     rows += [
