@@ -125,6 +125,22 @@ def test_gradients_are_clipped_to_the_given_norm(datamodule, monkeypatch):
         _params(gradient_clip_norm=0)
 
 
+def test_adamw_runs_with_the_given_betas(datamodule, monkeypatch):
+    seen, init = [], torch.optim.AdamW.__init__
+
+    def recording_init(optimizer, params, *args, **kwargs):
+        init(optimizer, params, *args, **kwargs)
+        seen.append(optimizer.defaults["betas"])
+
+    monkeypatch.setattr(torch.optim.AdamW, "__init__", recording_init)
+    train_tokenizer(get_config("cv-tiny-8x8x8"), _params(max_steps=1, val_every_steps=1, betas=[0.8, 0.95]), datamodule)
+    assert seen == [(0.8, 0.95)]
+    assert _params().betas == (0.9, 0.99)
+    for bad in ([0.9], [0.9, 1.0], 0.9, ["a", 0.9]):
+        with pytest.raises(ValueError, match="betas"):
+            _params(betas=bad)
+
+
 def test_training_resumes_from_the_last_checkpoint(datamodule, tmp_path):
     checkpoints = tmp_path / "checkpoints"
     config = get_config("cv-tiny-8x8x8")

@@ -40,6 +40,7 @@ class TokenizerModule(pl.LightningModule):
         tokenizer_config: dict,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
         warmup_steps: int = 50,
         max_steps: int = 2000,
         loss_weights: dict | None = None,
@@ -119,7 +120,7 @@ class TokenizerModule(pl.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        return adamw_warmup_cosine(self.tokenizer.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay)
+        return adamw_warmup_cosine(self.tokenizer.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay, betas=tuple(hp.betas))
 
     def _mlflow_logger(self) -> MLFlowLogger | None:
         """The attached MLflow logger, if any (sample artifacts are only logged there)."""
