@@ -18,6 +18,7 @@ Usage: .venv/bin/python bench/bench_autoregressive.py [--size tiny] [--frames 17
 from __future__ import annotations
 
 import argparse
+import math
 
 import torch
 from timing import fastest
@@ -26,8 +27,10 @@ from cosmos_flow.autoregressive.gpt import ARTransformer, parameter_count
 from cosmos_flow.autoregressive.objective import next_token_metrics
 from cosmos_flow.autoregressive.registry import AR_SIZES, build_config
 from cosmos_flow.autoregressive.sampling import SamplingParams, generate_tokens
+from cosmos_flow.tokenizer.registry import get_config
 
-VOCAB, TEMPORAL, SPATIAL = 1000, 8, 8  # the tiny DV tokenizer: FSQ [8, 5, 5, 5], 8x8x8 compression
+TINY_DV = get_config("dv-tiny-8x8x8")  # the default profile's discrete tokenizer sets the vocabulary and grid
+VOCAB, TEMPORAL, SPATIAL = math.prod(TINY_DV.fsq_levels), TINY_DV.temporal_compression, TINY_DV.spatial_compression
 TEXT_TOKENS, TEXT_DIM = 32, 384
 TARGET_SPEEDUP = 5.0  # generation with the KV cache against without, at the default window
 

@@ -23,12 +23,13 @@ from cosmos_flow.worldmodel.registry import WorldModel
 from cosmos_flow.worldmodel.registry import load_world_model as load_any_world_model
 
 SIZE, GRID = 32, (3, 4, 4)  # a 17-frame window at 32x32 through an 8x8x8 tokenizer
+VOCAB = CausalVideoTokenizer(get_config("dv-tiny-8x8x8")).quantizer.codebook_size
 ARCHITECTURE = {"dim": 48, "depth": 2, "heads": 4, "kv_heads": 2, "mlp_hidden": 64}
 
 
 def _model(text_dim=None) -> ARTransformer:
     torch.manual_seed(0)
-    model = ARTransformer(build_config("tiny", 1000, GRID, text_dim=text_dim, **ARCHITECTURE)).eval()
+    model = ARTransformer(build_config("tiny", VOCAB, GRID, text_dim=text_dim, **ARCHITECTURE)).eval()
     for block in model.blocks if text_dim else []:  # as if stage 2 had trained: the text matters
         torch.nn.init.normal_(block.cross_attention.to_out.weight, std=0.5)
     return model
@@ -57,7 +58,7 @@ def past_video(tmp_path_factory):
 
 def test_save_then_load_gives_identical_logits(models_dir):
     saved = load_ar_model(models_dir / "ar_v2w")
-    tokens = torch.randint(0, 1000, (1, 48), generator=torch.Generator().manual_seed(0))
+    tokens = torch.randint(0, VOCAB, (1, 48), generator=torch.Generator().manual_seed(0))
     text, mask = torch.randn(1, 3, 384), torch.ones(1, 3, dtype=torch.bool)
     with torch.no_grad():
         assert torch.equal(saved.model.logits(tokens, text, mask), _model(384).logits(tokens, text, mask))
@@ -116,7 +117,7 @@ def test_text_changes_what_the_video2world_model_makes(models_dir):
 def test_a_tokenizer_of_another_vocabulary_is_refused(models_dir):
     saved = load_ar_model(models_dir / "ar_video")
     other = CausalVideoTokenizer(get_config("dv-tiny-8x8x8", fsq_levels=[5, 5]))
-    with pytest.raises(ValueError, match="25 codes but the model predicts 1000"):
+    with pytest.raises(ValueError, match=f"25 codes but the model predicts {VOCAB}"):
         ARWorldModel(saved.model, other, saved.spec)
 
 

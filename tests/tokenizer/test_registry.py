@@ -32,7 +32,7 @@ def test_named_families():
     for name in TINY:
         parameters = sum(p.numel() for p in CausalVideoTokenizer(get_config(name)).parameters())
         assert 300_000 <= parameters <= 800_000, (name, parameters)
-    assert get_config("dv-tiny-8x8x8").fsq_levels == [8, 5, 5, 5]
+    assert get_config("dv-tiny-8x8x8").fsq_levels == [4, 4, 4, 4]
     cosmos = get_config("cosmos-dv-8x16x16")
     assert (cosmos.base_channels, cosmos.channel_multipliers, cosmos.num_res_blocks, cosmos.fsq_levels) == (128, [2, 4, 4], 2, [8, 8, 8, 5, 5, 5])
     assert get_config("cosmos-cv-8x8x8").latent_dim == 16
