@@ -40,7 +40,7 @@ from cosmos_flow.tokenizer.streaming import decode_stream, encode_stream
 from cosmos_flow.tokenizer.train import TokenizerTrainParams, train_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
-CALIBRATION_STEPS = (5, 45)
+CALIBRATION_STEPS = (5, 125)
 BENCH_SET = {"max_steps", "val_every_steps", "progress_bar"}  # training settings the benchmark decides
 MEMORY_FRAMES = (100, 1000)
 MEMORY_SIZE = 64
@@ -76,6 +76,8 @@ def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None,
     if minutes is not None:
         # Two thrown-away runs of different lengths: their difference is the time of the extra steps
         # alone, without the fixed cost of starting a run (timed from one 5-step run, --minutes 29 trained 12.5 minutes).
+        # 120 timed steps, not 40: with two benchmarks side by side, 40 steps overestimated the step
+        # time and --minutes 29 trained 26.3 and 22.9 minutes.
         short, long = (_seconds(lambda count=count: run(count)) for count in CALIBRATION_STEPS)
         seconds_per_step = (long - short) / (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0])
         steps = min(steps, max(1, int(minutes * 60 / seconds_per_step)))
