@@ -77,7 +77,7 @@ def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None,
         # Two thrown-away runs of different lengths: their difference is the time of the extra steps
         # alone, without the fixed cost of starting a run (timed from one 5-step run, --minutes 29 trained 12.5 minutes).
         # 120 timed steps, not 40: with two benchmarks side by side, 40 steps overestimated the step
-        # time and --minutes 29 trained 26.3 and 22.9 minutes.
+        # time and --minutes 29 trained 26.3 and 22.9 minutes (with 120: 27.8 and 29.0).
         short, long = (_seconds(lambda count=count: run(count)) for count in CALIBRATION_STEPS)
         seconds_per_step = (long - short) / (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0])
         steps = min(steps, max(1, int(minutes * 60 / seconds_per_step)))
