@@ -103,3 +103,21 @@ def test_a_resumed_run_continues_the_crop_sequence(table):
     resumed.trainer = SimpleNamespace(global_step=2)  # what a trainer restored at step 2 reports
     batch = _batches(resumed, 1)[0]
     assert torch.equal(batch["video"], fresh[2]["video"]) and torch.equal(batch["image"], fresh[2]["image"])
+
+
+def test_crop_candidates_keep_the_busiest_crop(tmp_path):
+    # A flat grey clip with one bright square: most plain crops hold only floor.
+    frames = np.full((9, 64, 64, 3), 128, dtype=np.uint8)
+    frames[:, 40:52, 8:20] = 255
+    np.savez(tmp_path / "scene.npz", rgb=frames)
+    table = pd.DataFrame([{"clip_id": "scene", "path": None, "frames_path": str(tmp_path / "scene.npz"), "split": "train", "num_frames": 9, "width": 64, "height": 64}])
+    clips = ClipFrames(table, None)
+    plain = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0)
+    busiest = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0, candidates=4)
+    plain_std = np.array([float(plain[index].std()) for index in range(40)])
+    busiest_std = np.array([float(busiest[index].std()) for index in range(40)])
+    # The first candidate is the plain crop itself, so the kept one is never flatter.
+    assert np.all(busiest_std >= plain_std - 1e-6)
+    assert (busiest_std > 0).mean() > (plain_std > 0).mean()
+    with pytest.raises(ValueError, match="crop_candidates"):
+        TokenizerDataParams(crop_candidates=0)

@@ -40,11 +40,12 @@ class TokenizerDataParams:
     image_batch_size: int = 4
     max_short_side: int | None = 96
     val_clips: int = 32
+    crop_candidates: int = 1  # random crops drawn per item; the busiest is kept (see RandomClipCrops)
     seed: int = 0
     num_workers: int = 0
 
     def __post_init__(self):
-        for name in ("frames", "crop", "batch_size", "val_clips"):
+        for name in ("frames", "crop", "batch_size", "val_clips", "crop_candidates"):
             if getattr(self, name) < 1:
                 raise ValueError(f"TokenizerDataParams.{name} must be at least 1, got {getattr(self, name)}")
         if self.image_batch_size < 0 or self.num_workers < 0:
@@ -92,24 +93,33 @@ class RandomClipCrops(Dataset):
     """Item i: a random clip, a random window of `frames` frames, a random crop x crop square and a
     random horizontal flip, as a float tensor (3, frames, crop, crop) in [-1, 1].
 
-    With frames=1 the items are single images drawn from the same clips.
+    With `candidates` > 1, that many random windows of the clip are drawn and the one whose pixels
+    vary most (largest standard deviation) is kept: simulation scenes are mostly flat floor, so a
+    plain 32x32 crop often holds no object, and those steps teach little. With frames=1 the items
+    are single images drawn from the same clips.
     """
 
-    def __init__(self, clips: ClipFrames, frames: int, crop: int, seed: int, stream: int):
+    def __init__(self, clips: ClipFrames, frames: int, crop: int, seed: int, stream: int, candidates: int = 1):
         if len(clips) == 0:
             raise ValueError("there are no training clips to crop from; check that the clip table has rows with split 'train'")
-        self.clips, self.frames, self.crop, self.seed, self.stream = clips, frames, crop, seed, stream
+        if candidates < 1:
+            raise ValueError(f"candidates must be at least 1 (1: plain random crops), got {candidates}")
+        self.clips, self.frames, self.crop, self.seed, self.stream, self.candidates = clips, frames, crop, seed, stream, candidates
 
     def __getitem__(self, index: int) -> torch.Tensor:
         rng = np.random.default_rng([self.seed, self.stream, index])
         clip = self.clips[int(rng.integers(len(self.clips)))]
-        start = int(rng.integers(max(1, len(clip) - self.frames + 1)))
-        top = int(rng.integers(max(1, clip.shape[1] - self.crop + 1)))
-        left = int(rng.integers(max(1, clip.shape[2] - self.crop + 1)))
-        window = crop_window(clip, start, self.frames, top, left, self.crop)
+        windows = [self._random_window(clip, rng) for _ in range(self.candidates)]
+        window = max(windows, key=lambda candidate: float(candidate.std())) if len(windows) > 1 else windows[0]
         if rng.random() < 0.5:
             window = window[:, :, ::-1]
         return frames_to_tensor(np.ascontiguousarray(window))
+
+    def _random_window(self, clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        start = int(rng.integers(max(1, len(clip) - self.frames + 1)))
+        top = int(rng.integers(max(1, clip.shape[1] - self.crop + 1)))
+        left = int(rng.integers(max(1, clip.shape[2] - self.crop + 1)))
+        return crop_window(clip, start, self.frames, top, left, self.crop)
 
 
 class CenterClipCrops(Dataset):
@@ -169,10 +179,10 @@ class TokenizerDataModule(pl.LightningDataModule):
         p = self.params
         # A resumed run (the trainer restores global_step before asking for data) continues the crop sequence.
         step = self.trainer.global_step if self.trainer is not None else 0
-        video = self._endless_loader(RandomClipCrops(self.train_clips, p.frames, p.crop, p.seed, VIDEO_STREAM), p.batch_size, step)
+        video = self._endless_loader(RandomClipCrops(self.train_clips, p.frames, p.crop, p.seed, VIDEO_STREAM, p.crop_candidates), p.batch_size, step)
         if p.image_batch_size == 0:
             return JointBatches(video, None)
-        image = self._endless_loader(RandomClipCrops(self.train_clips, 1, p.crop, p.seed, IMAGE_STREAM), p.image_batch_size, step)
+        image = self._endless_loader(RandomClipCrops(self.train_clips, 1, p.crop, p.seed, IMAGE_STREAM, p.crop_candidates), p.image_batch_size, step)
         return JointBatches(video, image)
 
     def val_dataloader(self) -> DataLoader:
