@@ -102,8 +102,6 @@ class RandomClipCrops(Dataset):
     def __init__(self, clips: ClipFrames, frames: int, crop: int, seed: int, stream: int, candidates: int = 1):
         if len(clips) == 0:
             raise ValueError("there are no training clips to crop from; check that the clip table has rows with split 'train'")
-        if candidates < 1:
-            raise ValueError(f"candidates must be at least 1 (1: plain random crops), got {candidates}")
         self.clips, self.frames, self.crop, self.seed, self.stream, self.candidates = clips, frames, crop, seed, stream, candidates
 
     def __getitem__(self, index: int) -> torch.Tensor:
