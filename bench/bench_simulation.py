@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def time_scenario(scenario: str, resolution: int, episodes: int, folder: Path) -> tuple[float, float]:
-    params = SimulationParams(resolution=resolution, second_take_splits=[], hires_splits=[], progress=False)
+    params = SimulationParams(resolution=resolution, second_take={"splits": []}, hires_splits=[], progress=False)
     plans = plan_episodes(123, {scenario: {"train": episodes}})
     start = time.perf_counter()
     for plan in plans:

@@ -6,10 +6,9 @@ import logging
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -17,7 +16,7 @@ from cosmos_flow.simulation.captions import caption
 from cosmos_flow.simulation.engine import simulate
 from cosmos_flow.simulation.episode_io import HIRES_FOLDER, SECOND_TAKE_FOLDER, VIDEO_FILE, write_episode_folder
 from cosmos_flow.simulation.scenarios import CAMERA_MOTIONS, SCENARIOS, make_scene
-from cosmos_flow.simulation.scene import Scene
+from cosmos_flow.simulation.second_take import SecondTakeParams, second_take_scene
 from cosmos_flow.simulation.splits import SPLITS, EpisodePlan, plan_episodes
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,7 @@ class SimulationParams:
     hires_resolution: int = 128  # an extra view for 3D-consistency evaluation ...
     hires_scenarios: list[str] = field(default_factory=lambda: ["orbit"])  # ... of these scenarios ...
     hires_splits: list[str] = field(default_factory=lambda: ["test"])  # ... in these splits
-    second_take_splits: list[str] = field(default_factory=lambda: ["test"])
-    second_take_jitter_m: float = 1e-4  # initial-position jitter of the second take
+    second_take: dict = field(default_factory=dict)  # SecondTakeParams: which splits, and the rig's repeatability
     workers: int = 1
     progress: bool = True
 
@@ -51,16 +49,16 @@ class SimulationParams:
         for scenario, motion in self.camera_motion.items():
             if motion not in CAMERA_MOTIONS:
                 raise ValueError(f"simulation.camera_motion.{scenario} must be one of {CAMERA_MOTIONS}, got {motion!r}")
-        for name in ("hires_splits", "second_take_splits"):
-            if set(getattr(self, name)) - set(SPLITS):
-                raise ValueError(f"simulation.{name} may only name {SPLITS}")
+        if set(self.hires_splits) - set(SPLITS):
+            raise ValueError(f"simulation.hires_splits may only name {SPLITS}")
+        _ = self.second_take_params  # refuse bad second-take parameters before anything renders
 
-
-def jittered(scene: Scene, seed: int, jitter_m: float) -> Scene:
-    """The same scene with every object's start position moved by ~N(0, jitter_m) per axis."""
-    rng = np.random.default_rng(seed)
-    objects = [replace(spec, position=tuple((np.asarray(spec.position) + rng.normal(0, jitter_m, 3)).tolist())) if spec.role != "pusher" else spec for spec in scene.objects]
-    return replace(scene, objects=objects)
+    @property
+    def second_take_params(self) -> SecondTakeParams:
+        unknown = sorted(set(self.second_take) - set(SecondTakeParams.__dataclass_fields__))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown} under simulation.second_take; known: {sorted(SecondTakeParams.__dataclass_fields__)}")
+        return SecondTakeParams(**self.second_take)
 
 
 def render_episode(plan: EpisodePlan, params: SimulationParams, root: Path) -> dict:
@@ -76,9 +74,9 @@ def render_episode(plan: EpisodePlan, params: SimulationParams, root: Path) -> d
     if hires:
         view = episode.views[params.hires_resolution]
         write_episode_folder(folder / HIRES_FOLDER, view, episode.world_to_camera, params.fps, episode.states, episode.actions, text)
-    second_take = plan.split in params.second_take_splits
+    second_take = plan.split in params.second_take_params.splits
     if second_take:
-        again = jittered(scene, plan.seed + 1, params.second_take_jitter_m)
+        again = second_take_scene(scene, plan.seed + 1, params.second_take_params)
         take = simulate(again, params.num_frames, params.fps, params.substeps, [size])
         write_episode_folder(folder / SECOND_TAKE_FOLDER, take.views[params.resolution], take.world_to_camera, params.fps, take.states, take.actions, caption(again, take), with_video=False)
     return {
