@@ -5,8 +5,8 @@ Usage: .venv/bin/python bench/bench_evaluation.py [--env base|bench] [--models-d
   parameters of conf/base/parameters_evaluation.yml (merged with conf/<env>/ when --env is not base)
   on the simulated test episodes in data/01_raw/sim and every world model found in --models-dir.
   Prints, per conditioning, a table of every source (references, baselines, models) on the main
-  metrics over all scenarios, which baselines each model beats on each metric, the 3D-consistency
-  table, and the seconds each part took. --threads sets torch's intra-op threads (default: the
+  metrics over all scenarios with 95% bootstrap intervals, which baselines each model beats on each
+  metric (intervals that do not overlap), the 3D-consistency table, and the seconds each part took. --threads sets torch's intra-op threads (default: the
   parameters' torch_threads, 1).
 """
 
@@ -23,7 +23,8 @@ from profiles import merged, profile_parameters
 from cosmos_flow.config import from_params
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.generation import load_world_models
-from cosmos_flow.evaluation.report import ALL_SCENARIOS, baseline_comparison, geometry_table, physics_table
+from cosmos_flow.evaluation.report import markdown_table
+from cosmos_flow.evaluation.tables import ALL_SCENARIOS, GEOMETRY_MEANS, baseline_comparison, geometry_table, physics_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOWN = [
@@ -36,6 +37,7 @@ SHOWN = [
     "spatial_iou",
     "spatiotemporal_iou",
     "weighted_spatial_iou",
+    "generation_failure",
     "tokenizer_feature_similarity",
     "physics_iq_score",
 ]
@@ -68,27 +70,26 @@ def main() -> None:
     params.models_dir = str(ROOT / params.models_dir)
     load_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    physics = physics_table(physics_evaluation(episodes, params, ROOT, world_models).rows)
+    physics = physics_table(physics_evaluation(episodes, params, ROOT, world_models).rows, seed=params.seed)
     physics_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    geometry = geometry_table(consistency_evaluation(episodes, params, ROOT, world_models))
+    geometry = geometry_table(consistency_evaluation(episodes, params, ROOT, world_models), seed=params.seed)
     geometry_seconds = time.perf_counter() - start
 
     names = [entry.entry.name + f" ({entry.entry.stage})" for entry in world_models]
     print(f"world models in {params.models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}")
-    pd.set_option("display.width", 250)
-    pd.set_option("display.max_columns", 30)
     overall = physics[physics["scenario"] == ALL_SCENARIOS]
     columns = ["source", "kind", *[name for name in SHOWN if name in overall.columns], "seconds_per_episode", "episodes"]
     for frames, group in overall.groupby("condition_frames"):
-        print(f"\nphysics alignment, {frames} condition frame(s), all scenarios:")
-        print(group[columns].to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+        print(f"\nphysics alignment, {frames} condition frame(s), all scenarios (mean [95% bootstrap interval]):")
+        print(markdown_table(group, columns))
     wins = baseline_comparison(physics)
     if not wins.empty:
-        print("\nwhich baselines each model beats:")
-        print(wins.to_string(index=False))
+        print("\nwhich baselines each model beats (intervals that do not overlap):")
+        print(markdown_table(wins, list(wins.columns)))
     print("\n3D consistency (orbit, 128x128):")
-    print(geometry.to_string(index=False, float_format=lambda value: f"{value:.3f}"))
+    if not geometry.empty:
+        print(markdown_table(geometry, ["source", "kind", "stage", *GEOMETRY_MEANS, "matches_per_pair", "videos", "note"]))
     print(
         f"\nseconds: loading models {load_seconds:.1f}, physics {physics_seconds:.1f}, 3D consistency {geometry_seconds:.1f}, total {load_seconds + physics_seconds + geometry_seconds:.1f}"
     )

@@ -11,12 +11,14 @@ from cosmos_flow.evaluation.features import tokenizer_feature_similarity, valid_
 from cosmos_flow.evaluation.physics import (
     GROUND_TRUTH,
     PHYSICAL_VARIANCE,
+    TOKENIZER_ROUND_TRIP,
     EpisodeCase,
     FutureScorer,
     PhysicsParams,
     baseline_predictors,
     evaluate_physics,
     load_cases,
+    oracle_predictors,
     physics_iq_score,
     select_test_episodes,
 )
@@ -59,6 +61,15 @@ def test_the_true_future_scores_perfectly(tokenizer):
     assert metrics["tokenizer_feature_similarity"] == pytest.approx(1.0, abs=1e-5)
 
 
+def test_an_object_that_enters_after_the_context_is_not_a_failure_of_the_true_future():
+    scene = case()
+    rgb, seg = scene.frames.copy(), scene.seg.copy()
+    rgb[5:, 26:30, 26:30], seg[5:, 26:30, 26:30] = (40, 60, 220), 1  # a blue box enters at frame 5, unseen by the 1-frame context
+    entering = EpisodeCase(scene.episode_id, scene.scenario, scene.caption, 1, rgb, seg, None)
+    metrics = FutureScorer(entering).score(entering.truth)
+    assert metrics["generation_failure"] == 0.0 and metrics["failure_events"] == 0.0
+
+
 def test_a_frozen_ball_scores_worse_than_the_truth_on_every_object_and_motion_metric():
     scorer = FutureScorer(case())
     frozen = scorer.score(np.repeat(case().context[-1:], FRAMES - 1, axis=0))
@@ -69,17 +80,24 @@ def test_a_frozen_ball_scores_worse_than_the_truth_on_every_object_and_motion_me
 
 def test_evaluate_physics_scores_references_baselines_and_keeps_examples(tokenizer):
     cases = [case(1), case(5)]
-    predictors = baseline_predictors(tokenizer)
-    assert set(predictors) == {"copy_last_frame", "mean_of_context", "all_background", "tokenizer_round_trip"}
-    results = evaluate_physics(cases, predictors, dict.fromkeys(predictors, "baseline"), PhysicsParams(), tokenizer)
+    baselines, oracles = baseline_predictors(), oracle_predictors(tokenizer)
+    assert set(baselines) == {"copy_last_frame", "mean_of_context", "all_background"} and set(oracles) == {TOKENIZER_ROUND_TRIP}
+    assert oracle_predictors(None) == {}
+    predictors = baselines | oracles
+    kinds = dict.fromkeys(baselines, "baseline") | dict.fromkeys(oracles, "reference")
+    results = evaluate_physics(cases, predictors, kinds, PhysicsParams(), tokenizer)
     rows = results.rows.set_index(["condition_frames", "source"])
     assert len(rows) == 2 * 6 and set(rows["kind"]) == {"reference", "baseline"}
-    assert rows.loc[(1, GROUND_TRUTH), "psnr"] == math.inf
+    assert rows.loc[(1, TOKENIZER_ROUND_TRIP), "kind"] == "reference"
+    assert rows.loc[(1, GROUND_TRUTH), "psnr"] == math.inf and rows.loc[(1, GROUND_TRUTH), "generation_failure"] == 0.0
     variance = rows.loc[(1, PHYSICAL_VARIANCE)]  # the second take: the ball one pixel lower
     assert 0.3 < variance["mask_iou"] < 1.0 and variance["centroid_error_px"] == pytest.approx(1.0)
-    assert rows.loc[(1, "all_background"), "object_missing_rate"] == 1.0
+    background = rows.loc[(1, "all_background")]  # the ball vanishes for all 8 future frames: one event
+    assert background["object_missing_rate"] == 1.0 and background["generation_failure"] == 1.0 and background["failure_events"] == 1.0
+    frozen = rows.loc[(1, "copy_last_frame")]  # the ball stays at the top while the true one falls away: an appearance
+    assert frozen["generation_failure"] == 1.0
     assert len(results.examples) == 2 and GROUND_TRUTH not in results.examples[0]["predictions"]
-    nothing = evaluate_physics([], predictors, dict.fromkeys(predictors, "baseline"), PhysicsParams(), tokenizer).rows
+    nothing = evaluate_physics([], predictors, kinds, PhysicsParams(), tokenizer).rows
     assert nothing.empty and list(nothing.columns) == list(results.rows.columns)  # a CSV of it still has its header
 
 
@@ -93,6 +111,9 @@ def test_physics_iq_score_normalizes_by_physical_variance():
     assert physics_iq_score(better_than_variance, variance) == pytest.approx(100.0)  # clipped at 1 per term
     no_motion_in_variance = dict(variance, spatial_iou=0.0)
     assert physics_iq_score(model, no_motion_in_variance) == pytest.approx(100 * (0.5 + 0.5 + 0.5) / 3)
+    # Elementwise on arrays of means (one per bootstrap resample), each element as if scored alone.
+    resampled = physics_iq_score({name: np.array([value, variance[name]]) for name, value in model.items()}, variance)
+    assert resampled == pytest.approx([53.125, 100.0])
 
 
 def test_feature_similarity_pads_to_a_valid_length_and_drops_for_a_different_video(tokenizer):

@@ -82,8 +82,16 @@ def test_evaluation_runs_without_models_then_scores_every_model(project, monkeyp
     assert all((reporting / name).is_file() for name in OUTPUTS)
     metrics = json.loads((reporting / "evaluation_metrics.json").read_text())
     assert metrics["world_models"] == 0 and metrics["physics_episodes"] == 1 and metrics["geometry_videos"] == 1
-    assert metrics["physics.physical_variance.k9.physics_iq_score"] == 100.0
-    assert metrics["geometry.ground_truth.pose_success_rate"] == 1.0 and metrics["geometry.random_local_warp.pose_success_rate"] == 0.0
+    # The second take is a real re-run of the experiment, not a near copy (a 1e-4 m jitter gave 49-51 dB),
+    # so the MSE term of the score is no longer ~0 for the baselines.
+    assert metrics["physics.physical_variance.k9.drop.psnr"] < 45.0 and metrics["physics.physical_variance.k9.drop.mse"] > 3e-5
+    assert metrics["physics.all_background.k9.physics_iq_score"] > 5.0
+    assert metrics["physics.ground_truth.k9.generation_failure"] == 0.0 and metrics["physics.all_background.k9.generation_failure"] == 1.0
+    for name, value in metrics.items():
+        if name + ".ci_low" in metrics and value is not None and np.isfinite(value):  # NaN is saved as null
+            assert metrics[name + ".ci_low"] <= value + 1e-9 <= metrics[name + ".ci_high"] + 2e-9, name
+    assert metrics["geometry.ground_truth.pose_success_rate"] == 1.0 and metrics["geometry.ground_truth.rotation_error_deg"] < 2.0
+    assert metrics["geometry.random_local_warp.pose_success_rate"] == 0.0 and metrics["geometry.static_first_frame.pose_success_rate"] == 0.0
     table = pd.read_csv(reporting / "evaluation_table.csv")
     assert set(table["source"]) == {"ground_truth", "physical_variance", "copy_last_frame", "mean_of_context", "all_background"}
     assert set(table["scenario"]) == {"drop", "all"} and set(table["condition_frames"]) == {1, 9}
@@ -101,5 +109,7 @@ def test_evaluation_runs_without_models_then_scores_every_model(project, monkeyp
     assert "physics.fake_t2w.k1.ssim" not in metrics  # text-only models are not scored on physics
     assert "geometry.fake_t2w.sampson_error" in metrics and metrics["geometry.fake_v2w.pose_success_rate"] == 0.0
     assert "physics.tokenizer_round_trip.k9.tokenizer_feature_similarity" in metrics
+    table = pd.read_csv(reporting / "evaluation_table.csv")
+    assert set(table.loc[table["source"] == "tokenizer_round_trip", "kind"]) == {"reference"}  # an oracle, not a baseline
     report = (reporting / "evaluation.md").read_text()
     assert "| fake_v2w | 1 |" in report and "tokenizer_feature_similarity" in report

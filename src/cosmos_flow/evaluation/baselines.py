@@ -1,4 +1,4 @@
-"""Trivial predictions every world model is reported beside.
+"""Trivial predictions every world model is reported beside, and the tokenizer oracle.
 
 Physics (future frames from context frames; all (n_future, H, W, 3) uint8):
 - `copy_last_frame`: the last context frame, repeated.
@@ -8,8 +8,11 @@ Physics (future frames from context frames; all (n_future, H, W, 3) uint8):
   frames and their true masks: median background colour per pixel, inpainted where an object covered
   the pixel in every context frame), repeated. On sparse scenes it scores well on MSE/SSIM while
   getting every object wrong, which is why object-level metrics are reported too.
+
+A reference beside them, not a baseline (it has seen the true future, so no model is expected to beat it):
 - `tokenizer_round_trip`: the whole true episode (context + truth) through the tokenizer's encoder
-  and decoder, future part kept: the best a model generating in that tokenizer's latent space can do.
+  and decoder, future part kept: an oracle, the best a model generating in that tokenizer's latent
+  space can do.
 
 3D consistency (whole videos):
 - `static_first_frame`: the first frame repeated; trivially epipolar-consistent (Sampson error 0) and

@@ -1,7 +1,8 @@
 """3D consistency of world models on the `orbit` test episodes (static scenes, moving camera).
 
 Every orbit test episode with a `hires/` view (128×128) gives one video per source, scored by
-`cosmos_flow.evaluation.geometry.video_geometry` with the hires camera matrix K:
+`cosmos_flow.evaluation.geometry.video_geometry` with the hires camera matrix K and the episode's true
+cameras (every source is scored against the camera path of the episode it shows or continues):
 - `ground_truth`: the 128×128 render (the paper's "real videos" row);
 - `ground_truth_64_upsampled`: the 64×64 render upsampled (bicubic) to 128×128: what a perfect model
   that generates at 64×64 would score, since models are scored the same way;
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +25,12 @@ import pandas as pd
 
 from cosmos_flow.evaluation.baselines import random_homography_warps, random_local_warps, static_first_frame
 from cosmos_flow.evaluation.generation import LoadedWorldModel, case_seed, resize_frames
-from cosmos_flow.evaluation.geometry import video_geometry
+from cosmos_flow.evaluation.geometry import GeometryResult, PoseCriteria, video_geometry
 from cosmos_flow.simulation.episode_io import HIRES_FOLDER, read_episode_folder
 
 log = logging.getLogger(__name__)
 
-GEOMETRY_COLUMNS = ["episode_id", "source", "kind", "stage", "seconds", "sampson_error", "pose_success", "matches_per_pair", "pairs_with_pose", "pairs"]
+GEOMETRY_COLUMNS = ["episode_id", "source", "kind", "stage", "seconds", *(result_field.name for result_field in fields(GeometryResult))]
 
 
 @dataclass
@@ -38,12 +39,15 @@ class ConsistencyParams:
 
     scenario: str = "orbit"
     episodes: int = 3  # the first N test episodes of the scenario that have a hires view
-    min_inliers: int = 15  # N of the pose-success criterion
-    min_inlier_fraction: float = 0.9  # essential-matrix inliers / ratio-test matches
     ratio: float = 0.75  # Lowe's ratio test
+    pose: dict = field(default_factory=dict)  # geometry.PoseCriteria: pose pairs and what makes a pose a success
     homography_strength: float = 0.1  # corner displacement / image size of the random homographies
     local_warp_amplitude: float = 0.02  # σ of the random local displacements / image size
     local_warp_grid: int = 4  # control points per side of the random local displacement field
+
+    @property
+    def pose_criteria(self) -> PoseCriteria:
+        return PoseCriteria(**self.pose)
 
 
 def evaluate_consistency(episodes: pd.DataFrame, root: str | Path, world_models: list[LoadedWorldModel], params: ConsistencyParams, seed: int = 0) -> pd.DataFrame:
@@ -62,7 +66,7 @@ def evaluate_consistency(episodes: pd.DataFrame, root: str | Path, world_models:
             video = model_video(world_model, lowres.rgb, lowres.caption or row.caption, case_seed(seed, row.episode_id, 0), hires.rgb.shape[1:3])
             videos.append((world_model.entry.name, "model", world_model.entry.stage, video, time.perf_counter() - start))
         for name, kind, stage, video, seconds in videos:
-            result = video_geometry(video, hires.intrinsics, params.min_inliers, params.min_inlier_fraction, params.ratio)
+            result = video_geometry(video, hires.intrinsics, hires.world_to_camera, params.pose_criteria, params.ratio)
             rows.append({"episode_id": row.episode_id, "source": name, "kind": kind, "stage": stage, "seconds": seconds} | asdict(result))
         log.info("3D consistency of %d sources on %s", len(videos), row.episode_id)
     return pd.DataFrame(rows, columns=GEOMETRY_COLUMNS)

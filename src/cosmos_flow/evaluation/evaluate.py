@@ -3,7 +3,7 @@
 `EvaluationParams` mirrors `conf/base/parameters_evaluation.yml` (`evaluation`). World models are
 discovered in `models_dir` (all of them, or those named in `models`); the tokenizer folder
 `models_dir/tokenizer` (default `tokenizer_cv`), when it exists, adds the tokenizer round-trip
-baseline and the tokenizer feature similarity. With no world model and no tokenizer the evaluation
+reference (an oracle) and the tokenizer feature similarity. With no world model and no tokenizer the evaluation
 still runs: references and baselines only.
 """
 
@@ -18,7 +18,7 @@ import torch
 
 from cosmos_flow.evaluation.consistency import ConsistencyParams, evaluate_consistency
 from cosmos_flow.evaluation.generation import LoadedWorldModel, load_world_models, physics_predictor
-from cosmos_flow.evaluation.physics import PhysicsParams, PhysicsResults, baseline_predictors, evaluate_physics, load_cases, select_test_episodes
+from cosmos_flow.evaluation.physics import PhysicsParams, PhysicsResults, baseline_predictors, evaluate_physics, load_cases, oracle_predictors, select_test_episodes
 from cosmos_flow.tokenizer.saved import load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class EvaluationParams:
 
 
 def load_evaluation_tokenizer(params: EvaluationParams) -> torch.nn.Module | None:
-    """The tokenizer for the round-trip baseline and feature similarity, or None when it is not saved."""
+    """The tokenizer for the round-trip reference and feature similarity, or None when it is not saved."""
     folder = Path(params.models_dir) / params.tokenizer
     if not (folder / "config.json").is_file():
         log.warning("no tokenizer at %s: the tokenizer round trip and the feature similarity are skipped", folder)
@@ -63,8 +63,9 @@ def physics_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: s
     if world_models is None:
         world_models = load_world_models(params.models_dir, params.generation, params.models)
     tokenizer = load_evaluation_tokenizer(params)
-    predictors = baseline_predictors(tokenizer)
-    kinds = dict.fromkeys(predictors, "baseline")
+    predictors, oracles = baseline_predictors(), oracle_predictors(tokenizer)
+    kinds = dict.fromkeys(predictors, "baseline") | dict.fromkeys(oracles, "reference")
+    predictors |= oracles
     for world_model in world_models:
         if world_model.text_only:
             continue

@@ -101,7 +101,7 @@ def centroid_error(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, flo
     """(mean centroid distance in pixels where both masks exist, fraction of true masks left empty)."""
     _check_labels(predicted, truth)
     distances, missing, visible = [], 0, 0
-    for object_id in _object_ids(truth):
+    for object_id in object_ids(truth):
         for frame in range(truth.shape[0]):
             true_centroid = _centroid(truth[frame] == object_id)
             if true_centroid is None:
@@ -119,7 +119,7 @@ def centroid_error(predicted: np.ndarray, truth: np.ndarray) -> tuple[float, flo
 def _overlaps(predicted: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Intersection and union pixel counts, shaped (objects, frames)."""
     _check_labels(predicted, truth)
-    ids = sorted(set(_object_ids(predicted)) | set(_object_ids(truth)))
+    ids = sorted(set(object_ids(predicted)) | set(object_ids(truth)))
     if not ids:
         return np.zeros((0, truth.shape[0])), np.zeros((0, truth.shape[0]))
     ids_axis = np.array(ids)[:, None, None, None]
@@ -134,7 +134,8 @@ def _centroid(mask: np.ndarray) -> np.ndarray | None:
     return np.array([rows.mean(), columns.mean()])
 
 
-def _object_ids(labels: np.ndarray) -> list[int]:
+def object_ids(labels: np.ndarray) -> list[int]:
+    """The object ids present in a label map (background left out), ascending."""
     return [int(value) for value in np.unique(labels) if value != BACKGROUND]
 
 

@@ -12,12 +12,17 @@ prediction source (world model, baseline or reference) is scored by `FutureScore
   against the context (`cosmos_flow.evaluation.objects`), compared with the true `seg`;
 - `spatial_iou`, `spatiotemporal_iou`, `weighted_spatial_iou`: Physics-IQ motion masks of context +
   future (`cosmos_flow.evaluation.motion`), compared on the future frames;
+- `generation_failure` (1 when the video shows an object vanishing or appearing from nowhere, else 0;
+  its mean is the failure rate) and `failure_events` (how many such events): `cosmos_flow.evaluation.failures`;
 - `tokenizer_feature_similarity` when a tokenizer is given (`cosmos_flow.evaluation.features`).
 
-References scored the same way: `physical_variance`, the episode's second take (`take2/`: the same
-episode re-simulated with start positions jittered by ~1e-4 m) as the "prediction", i.e. how far two
-runs of the real physics disagree; `ground_truth`, the true future itself (PSNR ∞, IoUs 1; its mask
-IoU is the ceiling of the colour segmenter).
+References, scored the same way but never counted as something a model should beat:
+`physical_variance`, the episode's second take (`take2/`: the same experiment set up again with a real
+rig's repeatability, `cosmos_flow.simulation.second_take`) as the "prediction", i.e. how far two takes
+of the real physics disagree; `ground_truth`, the true future itself (PSNR ∞, IoUs 1; its mask IoU is
+the ceiling of the colour segmenter); `tokenizer_round_trip` when a tokenizer is given, the true
+episode encoded and decoded: an oracle that has seen the future, the ceiling a model generating in
+that tokenizer's latent space can reach.
 
 Physics-IQ-style score (`physics_iq_score`), per source, scenario and K, from metric means over
 episodes (m for the source, v for physical variance):
@@ -31,7 +36,6 @@ second take is.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,10 +46,11 @@ import pandas as pd
 import torch
 
 from cosmos_flow.evaluation.baselines import all_background, copy_last_frame, mean_of_context, tokenizer_round_trip
+from cosmos_flow.evaluation.failures import failure_events, object_sizes
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
 from cosmos_flow.evaluation.features import tokenizer_feature_similarity
 from cosmos_flow.evaluation.motion import MotionMaskParams, frames_mse, motion_masks, spatial_iou, spatiotemporal_iou, weighted_spatial_iou
-from cosmos_flow.evaluation.objects import centroid_error, mask_iou, scene_appearance, segment_frames
+from cosmos_flow.evaluation.objects import BACKGROUND, centroid_error, mask_iou, scene_appearance, segment_frames
 from cosmos_flow.evaluation.quality import frames_psnr, frames_ssim
 from cosmos_flow.simulation.episode_io import SECOND_TAKE_FOLDER, read_episode_folder
 
@@ -53,14 +58,15 @@ log = logging.getLogger(__name__)
 
 PHYSICS_METRICS = (
     "psnr", "ssim", "mse", "mask_iou", "centroid_error_px", "object_missing_rate",
-    "spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou",
+    "spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "generation_failure", "failure_events",
 )  # fmt: skip
 HIGHER_IS_BETTER = {
     "psnr": True, "ssim": True, "mse": False, "mask_iou": True, "centroid_error_px": False, "object_missing_rate": False,
-    "spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True, FEATURE_METRIC: True,
+    "spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True, "generation_failure": False, "failure_events": False,
+    FEATURE_METRIC: True,
 }  # fmt: skip
 PHYSICS_IQ_TERMS = {"spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True, "mse": False}
-PHYSICAL_VARIANCE, GROUND_TRUTH = "physical_variance", "ground_truth"
+PHYSICAL_VARIANCE, GROUND_TRUTH, TOKENIZER_ROUND_TRIP = "physical_variance", "ground_truth", "tokenizer_round_trip"
 ROW_KEYS = ["episode_id", "scenario", "condition_frames", "source", "kind", "seconds"]
 
 
@@ -108,9 +114,17 @@ class PhysicsParams:
 
 
 def select_test_episodes(episodes: pd.DataFrame, scenarios: Iterable[str], per_scenario: int) -> pd.DataFrame:
-    """The first `per_scenario` test episodes (by id) of each scenario, in the order of `scenarios`."""
+    """The first `per_scenario` test episodes (by id) of each scenario, in the order of `scenarios`; a warning where fewer exist."""
     test = episodes[episodes["split"] == "test"].sort_values("episode_id")
-    return pd.concat([test[test["scenario"] == scenario].head(per_scenario) for scenario in scenarios] or [test.head(0)], ignore_index=True)
+    chosen = []
+    for scenario in scenarios:
+        chosen.append(test[test["scenario"] == scenario].head(per_scenario))
+        if len(chosen[-1]) < per_scenario:
+            log.warning(
+                "asked for %d test episodes of %s but the simulation has %d: the intervals will be wider (render more with simulation.episodes)",
+                per_scenario, scenario, len(chosen[-1]),
+            )  # fmt: skip
+    return pd.concat(chosen or [test.head(0)], ignore_index=True)
 
 
 def load_cases(episodes: pd.DataFrame, root: str | Path, condition_frames: Iterable[int]) -> list[EpisodeCase]:
@@ -137,6 +151,11 @@ class FutureScorer:
         self.tokenizer = tokenizer
         self.appearance = scene_appearance(case.context, case.seg[: case.condition_frames])
         self.true_seg = case.seg[case.condition_frames :]
+        # Failures are judged on the objects the context shows: the segmenter cannot find the others
+        # (an object that enters later would otherwise "vanish" from every prediction, the truth's too).
+        known = np.isin(self.true_seg, list(self.appearance.object_colours))
+        self.known_true_seg = np.where(known, self.true_seg, BACKGROUND)
+        self.object_sizes = object_sizes(case.seg[: case.condition_frames])
         self.true_motion = self._future_motion(case.truth)
 
     def _future_motion(self, future: np.ndarray) -> np.ndarray:
@@ -148,6 +167,7 @@ class FutureScorer:
             raise ValueError(f"a prediction for {self.case.episode_id} must be uint8 {truth.shape}, got {prediction.dtype} {prediction.shape}")
         labels = segment_frames(prediction, self.appearance, self.min_contrast)
         centroid_px, missing = centroid_error(labels, self.true_seg)
+        failures = failure_events(labels, self.known_true_seg, self.object_sizes)
         predicted_motion = self._future_motion(prediction)
         metrics = {
             "psnr": frames_psnr(truth, prediction),
@@ -159,6 +179,8 @@ class FutureScorer:
             "spatial_iou": spatial_iou(predicted_motion, self.true_motion),
             "spatiotemporal_iou": spatiotemporal_iou(predicted_motion, self.true_motion),
             "weighted_spatial_iou": weighted_spatial_iou(predicted_motion, self.true_motion),
+            "generation_failure": float(failures.failed),
+            "failure_events": float(failures.total),
         }
         if self.tokenizer is not None:
             metrics[FEATURE_METRIC] = tokenizer_feature_similarity(self.tokenizer, self.case.context[-1], truth, prediction)
@@ -181,16 +203,20 @@ def reference_predictors(case: EpisodeCase) -> dict[str, np.ndarray]:
     return references
 
 
-def baseline_predictors(tokenizer: torch.nn.Module | None = None) -> dict[str, Predictor]:
-    """The trivial predictions of `cosmos_flow.evaluation.baselines`; the tokenizer round trip only with a tokenizer."""
-    predictors: dict[str, Predictor] = {
+def baseline_predictors() -> dict[str, Predictor]:
+    """The trivial predictions of `cosmos_flow.evaluation.baselines`, which every model should beat."""
+    return {
         "copy_last_frame": lambda case: copy_last_frame(case.context, case.n_future),
         "mean_of_context": lambda case: mean_of_context(case.context, case.n_future),
         "all_background": lambda case: all_background(case.context, case.seg[: case.condition_frames], case.n_future),
     }
-    if tokenizer is not None:
-        predictors["tokenizer_round_trip"] = lambda case: tokenizer_round_trip(tokenizer, case.frames, case.condition_frames)
-    return predictors
+
+
+def oracle_predictors(tokenizer: torch.nn.Module | None) -> dict[str, Predictor]:
+    """The tokenizer round trip of the true episode (a reference that has seen the future); none without a tokenizer."""
+    if tokenizer is None:
+        return {}
+    return {TOKENIZER_ROUND_TRIP: lambda case: tokenizer_round_trip(tokenizer, case.frames, case.condition_frames)}
 
 
 def evaluate_physics(
@@ -201,7 +227,7 @@ def evaluate_physics(
     tokenizer: torch.nn.Module | None = None,
     examples_per_scenario: int = 1,
 ) -> PhysicsResults:
-    """Score every predictor (and the references) on every case; `kinds` says model|baseline per predictor."""
+    """Score every predictor (and the references) on every case; `kinds` says model|baseline|reference per predictor."""
     motion = MotionMaskParams(**params.motion_masks)
     rows, examples, shown = [], [], {}
     for case in cases:
@@ -222,16 +248,21 @@ def evaluate_physics(
     return PhysicsResults(pd.DataFrame(rows, columns=columns), examples)
 
 
-def physics_iq_score(metrics: Mapping[str, float], variance: Mapping[str, float]) -> float:
-    """The Physics-IQ-style score in [0, 100] of mean metrics against physical variance's (module docstring)."""
+def physics_iq_score(metrics: Mapping[str, float | np.ndarray], variance: Mapping[str, float | np.ndarray]) -> float | np.ndarray:
+    """The Physics-IQ-style score in [0, 100] of mean metrics against physical variance's (module docstring).
+
+    Works elementwise on arrays of means (e.g. one per bootstrap resample) as well as on single numbers.
+    """
     terms = []
     for name, higher_is_better in PHYSICS_IQ_TERMS.items():
-        value, reference = float(metrics[name]), float(variance[name])
-        if not (math.isfinite(value) and math.isfinite(reference)):
-            continue
-        if higher_is_better:
-            if reference > 0:
-                terms.append(min(max(value / reference, 0.0), 1.0))
-        else:
-            terms.append(1.0 if value <= 0 else min(reference / value, 1.0))
-    return 100.0 * float(np.mean(terms)) if terms else float("nan")
+        value, reference = np.asarray(metrics[name], dtype=np.float64), np.asarray(variance[name], dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if higher_is_better:  # an IoU term whose variance is 0 has nothing to compare with: left out
+                term = np.where(reference > 0, np.clip(value / reference, 0.0, 1.0), np.nan)
+            else:  # a source with no error at all scores 1
+                term = np.where(value <= 0, 1.0, np.clip(reference / value, 0.0, 1.0))
+        terms.append(np.where(np.isfinite(value) & np.isfinite(reference), term, np.nan))
+    stacked = np.stack(terms)
+    counted = np.isfinite(stacked).sum(axis=0)
+    score = 100.0 * np.where(counted > 0, np.nansum(stacked, axis=0) / np.maximum(counted, 1), np.nan)
+    return float(score) if score.ndim == 0 else score

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cosmos_flow.config import from_params
-from cosmos_flow.evaluation import report
+from cosmos_flow.evaluation import plots, report, tables
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
 from cosmos_flow.model_store import ModelArtifact
@@ -45,8 +45,8 @@ def report_evaluation(
 ) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame, Figure, Figure, Figure, str]:
     """Flat metrics, the two tables, three plots and the markdown report."""
     params = _params(evaluation)
-    physics, geometry = report.physics_table(physics_rows), report.geometry_table(geometry_rows)
-    metrics = report.flat_metrics(physics, geometry)
+    physics, geometry = tables.physics_table(physics_rows, seed=params.seed), tables.geometry_table(geometry_rows, seed=params.seed)
+    metrics = tables.flat_metrics(physics, geometry)
     for stats in stage_stats:
         metrics.update(stats)
     metrics["seconds_total"] = sum(value for name, value in metrics.items() if name.startswith("seconds_") and name != "seconds_total")
@@ -54,4 +54,4 @@ def report_evaluation(
     tokenizer = params.tokenizer if FEATURE_METRIC in physics_rows.columns else None
     notes = report.definitions(params.physics_params, params.consistency_params, tokenizer, models)
     markdown = report.markdown_report(physics, geometry, notes)
-    return metrics, physics, geometry, report.metric_bars(physics), report.geometry_bars(geometry), report.example_strips(examples), markdown
+    return metrics, physics, geometry, plots.metric_bars(physics), plots.geometry_bars(geometry), plots.example_strips(examples), markdown
