@@ -65,6 +65,53 @@ def test_at_least_one_real_test_clip_and_fraction_checked():
         training_clip_table(clips, videos, episodes, real_test_fraction=1.0)
 
 
+def _real_videos(clips_per_video: list[int]):
+    """(clips, videos): real videos "v0", "v1", ... with the given numbers of kept clips each."""
+    videos, clips = [], []
+    for index, count in enumerate(clips_per_video):
+        video_id = f"v{index}"
+        videos.append({"video_id": video_id, "source": "sample", "episode_id": None})
+        for clip in range(count):
+            clips.append({"clip_id": f"{video_id}_{clip:02d}", "video_id": video_id, "path": f"clips/{video_id}_{clip}.mp4", "kept": True,
+                          "caption": "a street", "num_frames": 60, "fps": 25.0, "width": 160, "height": 90})  # fmt: skip
+    return pd.DataFrame(clips), pd.DataFrame(videos)
+
+
+def test_real_clips_of_one_video_never_straddle_splits():
+    clips, videos = _real_videos([6, 5, 7, 4, 6, 5])
+    for seed in range(8):
+        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(clips[["clip_id", "video_id"]], on="clip_id")
+        splits_per_video = table.groupby("video_id")["split"].nunique()
+        assert (splits_per_video == 1).all(), f"seed {seed}: a video gives clips to both train and test"
+
+
+def test_real_test_share_counts_videos_not_clips():
+    # One long video with most clips and five short ones: 30% of six videos is two videos, whatever their clip counts.
+    clips, videos = _real_videos([30, 1, 1, 1, 1, 1])
+    for seed in range(8):
+        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(clips[["clip_id", "video_id"]], on="clip_id")
+        per_video = table.groupby("video_id")["split"].first()
+        assert (per_video == "test").sum() == 2 and (per_video == "train").sum() == 4
+
+
+def test_real_video_split_is_deterministic_and_seeded():
+    clips, videos = _real_videos([3] * 10)
+    table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=0)
+    # The same split from shuffled inputs, and (SHA-256, not hash()) the ranking is pinned for seed 0.
+    shuffled = training_clip_table(clips.sample(frac=1.0, random_state=3), videos.sample(frac=1.0, random_state=4), None, real_test_fraction=0.3, seed=0)
+    pd.testing.assert_frame_equal(shuffled, table)
+    test_videos = sorted({clip_id.split("_")[0] for clip_id in table.loc[table["split"] == "test", "clip_id"]})
+    assert test_videos == ["v3", "v5", "v9"]  # the three first by sha256("0:<video_id>")
+    other = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=5)
+    assert set(other.loc[other["split"] == "test", "clip_id"]) != set(table.loc[table["split"] == "test", "clip_id"])
+
+
+def test_a_single_real_video_goes_to_train_whole():
+    clips, videos = _real_videos([5])
+    table = training_clip_table(clips, videos, None, real_test_fraction=0.9)
+    assert set(table["split"]) == {"train"}
+
+
 @pytest.mark.parametrize("episodes", [None, pd.DataFrame(columns=["episode_id", "scenario", "split", "path", "caption"])])
 def test_without_episodes_sim_clips_are_split_like_real_ones(episodes):
     clips, videos, _ = _tables()

@@ -1,14 +1,15 @@
 """The training clip table: the kept clips every generative model trains on, with their splits.
 
 Simulation clips take the split of the episode they show (so no episode leaks across splits);
-real clips, which have no such structure, get a deterministic split from a stable hash of their
-clip id. `load_clip_frames` reads one row's frames: the lossless frames.npz for simulation
-episodes, otherwise the transcoded mp4.
+real clips take the split of the source video they were cut from (a seeded, stable hash of its
+video id), so no video gives both training and held-out clips. `load_clip_frames` reads one
+row's frames: the lossless frames.npz for simulation episodes, otherwise the transcoded mp4.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,6 +36,8 @@ TRAINING_CLIP_COLUMNS = {
 REAL_SCENARIO = "real"
 EPISODE_FRAMES_FILE = "frames.npz"
 
+log = logging.getLogger(__name__)
+
 
 def training_clip_table(
     clips: pd.DataFrame,
@@ -46,8 +49,11 @@ def training_clip_table(
     """One row per kept clip with its split (train|val|test), scenario and where its frames are.
 
     Sim clips whose episode is listed in `episodes` take that episode's split and scenario; every
-    other clip (real ones, and sim ones when `episodes` is None or empty) is split by hash:
-    about `real_test_fraction` of them go to "test", at least one when there are two or more.
+    other clip (real ones, and sim ones when `episodes` is None or empty) takes the split of its
+    source video, split by hash: about `real_test_fraction` of those *videos* go to "test", at
+    least one when there are two or more, and all clips of one video land on one side (clips of
+    one video share its content, so splitting clips would leak it). With a single such video there
+    is nothing to hold out without a leak: all its clips go to "train" and none to "test".
     """
     if not 0.0 <= real_test_fraction < 1.0:
         raise ValueError(f"real_test_fraction must be in [0, 1), got {real_test_fraction}; pass e.g. 0.3")
@@ -55,7 +61,7 @@ def training_clip_table(
     table = kept.merge(videos[["video_id", "source", "episode_id"]], on="video_id", how="left", validate="many_to_one")
     table = _attach_episodes(table, episodes)
     by_hash = table["split"].isna()
-    table.loc[by_hash, "split"] = _hash_splits(table.loc[by_hash, "clip_id"].tolist(), real_test_fraction, seed)
+    table.loc[by_hash, "split"] = _video_splits(table.loc[by_hash, "video_id"].tolist(), real_test_fraction, seed)
     table.loc[by_hash, "scenario"] = REAL_SCENARIO
     table = table[list(TRAINING_CLIP_COLUMNS)].astype(TRAINING_CLIP_COLUMNS)
     return table.sort_values("clip_id").reset_index(drop=True)
@@ -75,20 +81,25 @@ def _attach_episodes(table: pd.DataFrame, episodes: pd.DataFrame | None) -> pd.D
     return table
 
 
-def _hash_splits(clip_ids: list[str], test_fraction: float, seed: int) -> list[str]:
-    """Split labels: "test" for the clips ranked first by a seeded SHA-256 of their id, "train" for the rest.
+def _video_splits(video_ids: list[str], test_fraction: float, seed: int) -> list[str]:
+    """One split label per clip, from its source video: "test" for the clips of the videos ranked
+    first by a seeded SHA-256 of their id, "train" for the rest.
 
-    Ranking (rather than thresholding each hash) guarantees the test share; SHA-256 rather than
-    Python's hash() keeps it the same across processes.
+    Ranking the distinct videos (rather than thresholding each hash) guarantees the test share of
+    videos, at least one test video when there are two or more; SHA-256 rather than Python's hash()
+    keeps it the same across processes. A single video goes to "train" whole.
     """
-    if not clip_ids:
-        return []
-    num_test = round(test_fraction * len(clip_ids))
-    if len(clip_ids) >= 2 and test_fraction > 0:
-        num_test = min(max(num_test, 1), len(clip_ids) - 1)
-    ranked = sorted(clip_ids, key=lambda clip_id: hashlib.sha256(f"{seed}:{clip_id}".encode()).hexdigest())
-    test_ids = set(ranked[:num_test])
-    return ["test" if clip_id in test_ids else "train" for clip_id in clip_ids]
+    videos = sorted(set(video_ids))
+    num_test = round(test_fraction * len(videos))
+    if len(videos) >= 2 and test_fraction > 0:
+        num_test = min(max(num_test, 1), len(videos) - 1)
+    else:
+        num_test = 0
+    if len(videos) == 1 and test_fraction > 0:
+        log.warning("only one source video outside the simulation episodes: all its clips go to train, none held out for test")
+    ranked = sorted(videos, key=lambda video_id: hashlib.sha256(f"{seed}:{video_id}".encode()).hexdigest())
+    test_videos = set(ranked[:num_test])
+    return ["test" if video_id in test_videos else "train" for video_id in video_ids]
 
 
 def load_clip_frames(row: Mapping, max_short_side: int | None, max_frames: int | None = None) -> np.ndarray:

@@ -26,7 +26,7 @@ from cosmos_flow.tracking import child_run_logger
 @dataclass
 class TokenizerPipelineParams:
     seed: int = 0
-    real_test_fraction: float = 0.3  # share of real clips held out (stable hash of clip_id), for every model pipeline
+    real_test_fraction: float = 0.3  # share of real source videos held out, whole (stable hash of video_id), for every model pipeline
     data: dict = field(default_factory=dict)  # TokenizerDataParams
     evaluation: dict = field(default_factory=lambda: {"max_frames": 17, "clips_per_scenario": 4, "max_short_side": 96})
     cv: dict = field(default_factory=dict)  # {"config": registry name, "overrides": {...}, "train": TokenizerTrainParams}
