@@ -7,7 +7,7 @@ import torch
 from click.testing import CliRunner
 
 from cosmos_flow.diffusion.cli import diffusion
-from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, video2world_from
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, FrameCondition, video2world_from
 from cosmos_flow.diffusion.dit import DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig
 from cosmos_flow.diffusion.generate import generate, load_world_model
@@ -24,8 +24,9 @@ SIZE = 32
 
 
 @pytest.fixture(scope="module")
-def models_dir(tmp_path_factory):
-    """tokenizer_cv, diffusion_t2w and diffusion_v2w as the pipeline lays them out, with random weights."""
+def saved_models(tmp_path_factory):
+    """(models folder, {stage: the denoiser object that was saved}): tokenizer_cv, diffusion_t2w and diffusion_v2w
+    as the pipeline lays them out, with random weights."""
     folder = tmp_path_factory.mktemp("models")
     torch.manual_seed(0)
     save_model(folder / "tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
@@ -33,10 +34,16 @@ def models_dir(tmp_path_factory):
     text2world = DiffusionDenoiser(config, EDMConfig(), torch.randn(16) * 0.1, torch.rand(16) + 0.5)
     with torch.no_grad():  # random output layers, so samples depend on text, noise and condition
         text2world.net.final.linear.weight.normal_(std=0.1)
+    video2world = video2world_from(text2world)
     common = {"text_encoder": {"kind": "minilm", "max_tokens": 8}, "frames": 17, "resolution": (SIZE, SIZE), "fps": 8.0, "sampling": SamplingParams(steps=2, guidance=1.0)}
     save_model(folder / "diffusion_t2w", diffusion_artifact(text2world, "t2w", **common))
-    save_model(folder / "diffusion_v2w", diffusion_artifact(video2world_from(text2world), "v2w", **common))
-    return folder
+    save_model(folder / "diffusion_v2w", diffusion_artifact(video2world, "v2w", **common))
+    return folder, {"t2w": text2world.eval(), "v2w": video2world.eval()}
+
+
+@pytest.fixture(scope="module")
+def models_dir(saved_models):
+    return saved_models[0]
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +60,29 @@ def past_video(tmp_path_factory):
     return write_video(tmp_path_factory.mktemp("past") / "past.mp4", frames, fps=8)
 
 
-def test_save_then_load_gives_the_same_outputs(models_dir):
-    loaded, config = load_denoiser(models_dir / "diffusion_v2w")
-    again, _ = load_denoiser(models_dir / "diffusion_v2w")
-    assert config["stage"] == "v2w" and config["tokenizer"] == "tokenizer_cv" and len(config["latent_stats"]["mean"]) == 16
-    x, context, mask = torch.randn(1, 16, 3, 4, 4), torch.randn(1, 8, 384), torch.ones(1, 8, dtype=torch.bool)
-    condition_frames = torch.zeros(1, 1, 3, 1, 1)
-    condition_frames[:, :, 0] = 1
-    from cosmos_flow.diffusion.denoiser import FrameCondition
-
-    condition = FrameCondition(condition_frames, x, torch.full((1,), 0.01), torch.zeros_like(x))
-    assert torch.equal(loaded(x, torch.ones(1), context, mask, condition), again(x, torch.ones(1), context, mask, condition))
+@pytest.mark.parametrize("stage", ["t2w", "v2w"])
+def test_save_then_load_gives_the_saved_model(saved_models, stage):
+    models_dir, saved = saved_models
+    saved = saved[stage]
+    loaded, config = load_denoiser(models_dir / f"diffusion_{stage}")
+    assert config["stage"] == stage and config["tokenizer"] == "tokenizer_cv" and len(config["latent_stats"]["mean"]) == 16
+    # Every tensor (weights and latent statistics) as saved, and no more or fewer of them.
+    expected, actual = saved.state_dict(), loaded.state_dict()
+    assert actual.keys() == expected.keys()
+    for name, tensor in expected.items():
+        assert torch.equal(actual[name], tensor), name
+    # The same outputs as the saved object on a fixed input (and not a constant: the output layer is random).
+    generator = torch.Generator().manual_seed(3)
+    x, context, mask = torch.randn(1, 16, 3, 4, 4, generator=generator), torch.randn(1, 8, 384, generator=generator), torch.ones(1, 8, dtype=torch.bool)
+    condition = None
+    if stage == "v2w":
+        condition_frames = torch.zeros(1, 1, 3, 1, 1)
+        condition_frames[:, :, 0] = 1
+        condition = FrameCondition(condition_frames, x, torch.full((1,), 0.01), torch.zeros_like(x))
+    with torch.no_grad():
+        expected_out = saved(x, torch.ones(1), context, mask, condition)
+        actual_out = loaded(x, torch.ones(1), context, mask, condition)
+    torch.testing.assert_close(actual_out, expected_out, rtol=0, atol=0)
     with pytest.raises(ValueError, match="not a diffusion world model"):
         load_denoiser(models_dir / "tokenizer_cv")
 
