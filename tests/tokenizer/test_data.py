@@ -33,9 +33,31 @@ def test_train_batches_join_videos_and_images(table):
     params = TokenizerDataParams(frames=9, crop=32, batch_size=3, image_batch_size=2)
     batch = _batches(TokenizerDataModule(table, params), 1)[0]
     assert batch["video"].shape == (3, 3, 9, 32, 32) and batch["image"].shape == (2, 3, 1, 32, 32)
-    for tensor in batch.values():
+    for tensor in (batch["video"], batch["image"]):
         assert tensor.dtype == torch.float32 and tensor.min() >= -1.0 and tensor.max() <= 1.0
         assert tensor.std() > 0.3  # random pixels, not padding
+    # These clips have no simulator masks: no pixel is an object.
+    assert batch["video_objects"].shape == (3, 1, 9, 32, 32) and batch["image_objects"].shape == (2, 1, 1, 32, 32)
+    assert not batch["video_objects"].any() and not batch["image_objects"].any()
+
+
+def test_object_masks_follow_their_crop_and_flip_and_grow_by_a_pixel(tmp_path):
+    frames = np.full((9, 48, 48, 3), 100, dtype=np.uint8)
+    seg = np.full((9, 48, 48), -1, dtype=np.int32)
+    for t in range(9):  # a bright object moving right
+        frames[t, 20:26, 10 + 2 * t : 16 + 2 * t] = 250
+        seg[t, 20:26, 10 + 2 * t : 16 + 2 * t] = 0
+    np.savez(tmp_path / "scene.npz", rgb=frames, seg=seg)
+    table = pd.DataFrame([{"clip_id": "scene", "path": None, "frames_path": str(tmp_path / "scene.npz"), "split": "train", "num_frames": 9, "width": 48, "height": 48}])
+    crops = RandomClipCrops(ClipFrames(table, None), frames=9, crop=32, seed=0, stream=0)
+    for index in range(12):  # crops at random places, about half of them flipped
+        item = crops[index]
+        bright = item["video"][0] > 0.9  # (T, c, c): the object's own pixels in this crop
+        objects = item["objects"][0].bool()
+        assert torch.equal(objects & bright, bright)  # every object pixel is marked ...
+        grown = torch.nn.functional.max_pool2d(bright.float()[:, None], 3, stride=1, padding=1)[:, 0].bool()
+        # ... and exactly its one-pixel margin with it (at the crop's border the margin may belong to an object just outside)
+        assert torch.equal(objects[:, 1:-1, 1:-1], grown[:, 1:-1, 1:-1])
 
 
 def test_training_only_sees_train_clips_and_val_only_val_clips(table):
@@ -48,7 +70,7 @@ def test_short_and_small_clips_are_padded(tmp_path):
     table = _clip_table(tmp_path, {"tiny": ("train", (3, 10, 14))})
     clip = ClipFrames(table, None)[0]
     crops = RandomClipCrops(ClipFrames(table, None), frames=9, crop=16, seed=0, stream=0)
-    item = crops[0]
+    item = crops[0]["video"]
     assert item.shape == (3, 9, 16, 16)
     # Frames past the clip's end repeat its last frame.
     assert torch.equal(item[:, 2], item[:, 3]) and torch.equal(item[:, 2], item[:, 8]) and not torch.equal(item[:, 1], item[:, 2])
@@ -114,8 +136,8 @@ def test_crop_candidates_keep_the_busiest_crop(tmp_path):
     clips = ClipFrames(table, None)
     plain = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0)
     busiest = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0, candidates=4)
-    plain_std = np.array([float(plain[index].std()) for index in range(40)])
-    busiest_std = np.array([float(busiest[index].std()) for index in range(40)])
+    plain_std = np.array([float(plain[index]["video"].std()) for index in range(40)])
+    busiest_std = np.array([float(busiest[index]["video"].std()) for index in range(40)])
     # The first candidate is the plain crop itself, so the kept one is never flatter.
     assert np.all(busiest_std >= plain_std - 1e-6)
     assert (busiest_std > 0).mean() > (plain_std > 0).mean()

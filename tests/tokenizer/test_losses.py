@@ -80,3 +80,21 @@ def test_squared_error_makes_dropping_a_small_object_cost_more_than_a_faint_back
     # leave objects out); the squared error the default weights lead with does not.
     assert float(reconstruction_losses(object_dropped, target)["l1"]) < float(reconstruction_losses(faint_background_error, target)["l1"])
     assert float(reconstruction_losses(object_dropped, target)["total"]) > 2 * float(reconstruction_losses(faint_background_error, target)["total"])
+
+
+def test_object_pixels_weigh_more_in_the_squared_and_absolute_errors():
+    target = torch.zeros(1, 3, 1, 2, 2)
+    reconstruction = target.clone()
+    reconstruction[..., 0, 0] = 1.0  # one pixel wrong by 1 in every channel
+    objects = torch.zeros(1, 1, 1, 2, 2)
+    objects[..., 0, 0] = 1.0  # and it is the object
+    plain = reconstruction_losses(reconstruction, target)
+    assert plain["mse"].item() == pytest.approx(1 / 4) and plain["l1"].item() == pytest.approx(1 / 4)
+    # Weights 1 + 9 on the object pixel, 1 on the three others: 10 / 13 of the error mass.
+    weighted = reconstruction_losses(reconstruction, target, objects=objects, object_weight=9.0)
+    assert weighted["mse"].item() == pytest.approx(10 / 13) and weighted["l1"].item() == pytest.approx(10 / 13)
+    # The same error on a background pixel now counts less than plainly.
+    background = torch.zeros(1, 3, 1, 2, 2)
+    background[..., 1, 1] = 1.0
+    assert reconstruction_losses(background, target, objects=objects, object_weight=9.0)["mse"].item() == pytest.approx(1 / 13)
+    assert reconstruction_losses(reconstruction, target, objects=objects, object_weight=0.0)["mse"].item() == pytest.approx(1 / 4)

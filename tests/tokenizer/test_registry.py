@@ -28,7 +28,10 @@ def test_config_builds_and_runs(name):
 
 
 def test_named_families():
-    assert set(TINY) == {f"{kind}-tiny-{factors}" for kind in ("cv", "dv") for factors in ("8x8x8", "4x8x8", "8x16x16")}
+    assert set(TINY) == {f"{kind}-tiny-{factors}" for kind in ("cv", "dv") for factors in ("8x8x8", "4x8x8", "8x16x16", "4x4x4", "2x4x4")}
+    two = get_config("cv-tiny-2x4x4")
+    assert (two.temporal_compression, two.spatial_compression, two.wavelet_levels) == (2, 4, 1)  # one 2x2x2 wavelet level, then one spatial downsampling
+    assert CausalVideoTokenizer(two).latent_shape(17, 64, 64) == (16, 9, 16, 16)
     for name in TINY:
         parameters = sum(p.numel() for p in CausalVideoTokenizer(get_config(name)).parameters())
         assert 300_000 <= parameters <= 800_000, (name, parameters)

@@ -122,6 +122,23 @@ def load_clip_frames(row: Mapping, max_short_side: int | None, max_frames: int |
     return read_frames(row["path"], end=max_frames, size=_shrunk_size(info.width, info.height, max_short_side))
 
 
+def load_clip_object_masks(row: Mapping, max_short_side: int | None, max_frames: int | None = None) -> np.ndarray | None:
+    """A simulated clip's object masks as bool (T, H, W) (True where the simulator's `seg` shows an
+    object), sized like `load_clip_frames` gives its frames; None for a clip without ground truth
+    (real ones, or frames saved without `seg`)."""
+    frames_path = row.get("frames_path")
+    if not (isinstance(frames_path, str) and frames_path):
+        return None
+    with np.load(frames_path) as archive:
+        if "seg" not in archive.files:
+            return None
+        objects = archive["seg"][:max_frames] >= 0
+    size = _shrunk_size(objects.shape[2], objects.shape[1], max_short_side)
+    if size is None:
+        return objects
+    return np.stack([cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for mask in objects]).astype(bool)
+
+
 def _shrunk_size(width: int, height: int, max_short_side: int | None) -> tuple[int, int] | None:
     """(width, height) with the short side at most `max_short_side` and even sides; None to keep as is."""
     if max_short_side is None or min(width, height) <= max_short_side:

@@ -12,18 +12,20 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from cosmos_flow.manifests.training_clips import load_clip_frames
+from cosmos_flow.manifests.training_clips import load_clip_frames, load_clip_object_masks
 from cosmos_flow.video.tensors import frames_to_tensor
 
 log = logging.getLogger(__name__)
 
 VIDEO_STREAM, IMAGE_STREAM = 0, 1  # separate random streams, so changing one batch size leaves the other's crops alone
+OBJECT_MARGIN_PX = 1  # object masks grow by this much: the pixels just outside an object's edge decide its outline too
 
 
 @dataclass
@@ -56,13 +58,16 @@ class ClipFrames:
     """The decoded frames of a list of clips, loaded on first use and then kept in memory.
 
     Each loader worker holds its own copy; the default data (600 sim clips of 17x64x64 plus ten
-    real clips shrunk to a short side of 96) needs a few hundred MB.
+    real clips shrunk to a short side of 96) needs a few hundred MB. `objects(index)` gives the
+    clip's object pixels (simulated clips: the simulator's masks grown by `OBJECT_MARGIN_PX`, so
+    object edges count too; real clips: none), for the object-weighted loss.
     """
 
     def __init__(self, clips: pd.DataFrame, max_short_side: int | None):
         self.rows = [row for _, row in clips.iterrows()]
         self.max_short_side = max_short_side
         self._frames: dict[int, np.ndarray] = {}
+        self._objects: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -71,6 +76,17 @@ class ClipFrames:
         if index not in self._frames:
             self._frames[index] = load_clip_frames(self.rows[index], self.max_short_side)
         return self._frames[index]
+
+    def objects(self, index: int) -> np.ndarray:
+        """uint8 (T, H, W), 1 on and around the clip's objects, 0 elsewhere (all 0 without ground truth)."""
+        if index not in self._objects:
+            masks = load_clip_object_masks(self.rows[index], self.max_short_side)
+            if masks is None:
+                self._objects[index] = np.zeros(self[index].shape[:3], dtype=np.uint8)
+            else:
+                kernel = np.ones((2 * OBJECT_MARGIN_PX + 1,) * 2, dtype=np.uint8)
+                self._objects[index] = np.stack([cv2.dilate(mask.astype(np.uint8), kernel) for mask in masks])
+        return self._objects[index]
 
 
 def crop_window(frames: np.ndarray, start: int, length: int, top: int, left: int, size: int) -> np.ndarray:
@@ -91,7 +107,8 @@ def crop_window(frames: np.ndarray, start: int, length: int, top: int, left: int
 
 class RandomClipCrops(Dataset):
     """Item i: a random clip, a random window of `frames` frames, a random crop x crop square and a
-    random horizontal flip, as a float tensor (3, frames, crop, crop) in [-1, 1].
+    random horizontal flip: {"video": float tensor (3, frames, crop, crop) in [-1, 1], "objects":
+    float tensor (1, frames, crop, crop), 1 on the clip's objects (`ClipFrames.objects`)}.
 
     With `candidates` > 1, that many random windows of the clip are drawn and the one whose pixels
     vary most (largest standard deviation) is kept: simulation scenes are mostly flat floor, so a
@@ -104,20 +121,24 @@ class RandomClipCrops(Dataset):
             raise ValueError("there are no training clips to crop from; check that the clip table has rows with split 'train'")
         self.clips, self.frames, self.crop, self.seed, self.stream, self.candidates = clips, frames, crop, seed, stream, candidates
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.stream, index])
-        clip = self.clips[int(rng.integers(len(self.clips)))]
-        windows = [self._random_window(clip, rng) for _ in range(self.candidates)]
-        window = max(windows, key=lambda candidate: float(candidate.std())) if len(windows) > 1 else windows[0]
+        clip_index = int(rng.integers(len(self.clips)))
+        clip = self.clips[clip_index]
+        placements = [self._random_placement(clip, rng) for _ in range(self.candidates)]
+        windows = [crop_window(clip, *placement) for placement in placements]
+        best = max(range(len(windows)), key=lambda candidate: float(windows[candidate].std())) if len(windows) > 1 else 0
+        window, objects = windows[best], crop_window(self.clips.objects(clip_index)[..., None], *placements[best])
         if rng.random() < 0.5:
-            window = window[:, :, ::-1]
-        return frames_to_tensor(np.ascontiguousarray(window))
+            window, objects = window[:, :, ::-1], objects[:, :, ::-1]
+        return {"video": frames_to_tensor(np.ascontiguousarray(window)), "objects": torch.from_numpy(np.ascontiguousarray(objects)).permute(3, 0, 1, 2).float()}
 
-    def _random_window(self, clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def _random_placement(self, clip: np.ndarray, rng: np.random.Generator) -> tuple[int, int, int, int, int]:
+        """(start, frames, top, left, crop) of a random window: the arguments of `crop_window` after the clip."""
         start = int(rng.integers(max(1, len(clip) - self.frames + 1)))
         top = int(rng.integers(max(1, clip.shape[1] - self.crop + 1)))
         left = int(rng.integers(max(1, clip.shape[2] - self.crop + 1)))
-        return crop_window(clip, start, self.frames, top, left, self.crop)
+        return start, self.frames, top, left, self.crop
 
 
 class CenterClipCrops(Dataset):
@@ -146,15 +167,19 @@ class CountingSampler(Sampler[int]):
 
 
 class JointBatches:
-    """Endless {"video": B x 3 x T x c x c, "image": Bi x 3 x 1 x c x c} batches from two loaders."""
+    """Endless {"video": B x 3 x T x c x c, "video_objects": B x 1 x T x c x c, "image": Bi x 3 x 1 x c x c,
+    "image_objects": Bi x 1 x 1 x c x c} batches from two loaders (the image entries only with an image loader)."""
 
     def __init__(self, video: DataLoader, image: DataLoader | None):
         self.video, self.image = video, image
 
     def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
         if self.image is None:
-            return ({"video": video} for video in self.video)
-        return ({"video": video, "image": image} for video, image in zip(self.video, self.image))
+            return ({"video": video["video"], "video_objects": video["objects"]} for video in self.video)
+        return (
+            {"video": video["video"], "video_objects": video["objects"], "image": image["video"], "image_objects": image["objects"]}
+            for video, image in zip(self.video, self.image)
+        )
 
 
 class TokenizerDataModule(pl.LightningDataModule):

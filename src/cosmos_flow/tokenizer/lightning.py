@@ -32,7 +32,8 @@ class TokenizerModule(pl.LightningModule):
     """Trains the tokenizer on joint video + image batches ({"video": ..., "image": ...}).
 
     spread_weight (DV only): the weight of `FSQ.spread_loss` on the video batch's codes, which
-    spreads them over the codebook; 0 turns it off.
+    spreads them over the codebook; 0 turns it off. object_weight: how much more an object pixel of
+    a simulated clip counts in the reconstruction loss (`losses.reconstruction_losses`); 0 turns it off.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class TokenizerModule(pl.LightningModule):
         image_weight: float = 0.5,
         sample_fps: float = 12,
         spread_weight: float = 0.0,
+        object_weight: float = 0.0,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -64,7 +66,7 @@ class TokenizerModule(pl.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         video = batch["video"]
         reconstruction, aux = self.tokenizer(video)
-        losses = reconstruction_losses(reconstruction, video, self.loss_weights)
+        losses = reconstruction_losses(reconstruction, video, self.loss_weights, batch.get("video_objects"), self.hparams.object_weight)
         loss = losses["total"]
         if self.codebook_size is not None and self.hparams.spread_weight > 0:
             spread = self.tokenizer.quantizer.spread_loss(aux["pre_quantization"])
@@ -73,7 +75,7 @@ class TokenizerModule(pl.LightningModule):
         image = batch.get("image")
         if image is not None and self.hparams.image_weight > 0:
             image_reconstruction, _ = self.tokenizer(image)
-            image_loss = reconstruction_losses(image_reconstruction, image, self.loss_weights)["total"]
+            image_loss = reconstruction_losses(image_reconstruction, image, self.loss_weights, batch.get("image_objects"), self.hparams.object_weight)["total"]
             loss = loss + self.hparams.image_weight * image_loss
             self.log("train/image_loss", image_loss, batch_size=image.shape[0])
         size = video.shape[0]

@@ -32,8 +32,16 @@ def _factors(temporal: int, spatial: int) -> str:
     return f"{temporal}x{spatial}x{spatial}"
 
 
+# 2x4x4 for the 64x64 simulated scenes: an object of about 8 pixels keeps four latent cells (at 8x8 spatial compression
+# it fits in one), and a latent frame spans two video frames, so an object sliding down a ramp is not smeared into a
+# streak (at 4x temporal compression it is). Held-out round-trip mask IoU after 1,500 steps (object weight 9):
+# 2x4x4 0.70, 4x4x4 0.57 (base width 32: 0.60, 48: 0.61), 8x8x8 0.19 (no object weight). One wavelet level (2x2x2),
+# then one spatial downsampling.
+_TINY_2X4X4 = {**_TINY, "wavelet_levels": 1}
+
 TOKENIZER_CONFIGS: dict[str, TokenizerConfig] = dict(
-    [_named(f"{kind}-tiny-{_factors(t, s)}", kind, t, s, _TINY) for t, s in ((8, 8), (4, 8), (8, 16)) for kind in ("cv", "dv")]
+    [_named(f"{kind}-tiny-{_factors(t, s)}", kind, t, s, _TINY) for t, s in ((8, 8), (4, 8), (8, 16), (4, 4)) for kind in ("cv", "dv")]
+    + [_named(f"{kind}-tiny-{_factors(2, 4)}", kind, 2, 4, _TINY_2X4X4) for kind in ("cv", "dv")]
     + [_named(f"{kind}-small-{_factors(8, 8)}", kind, 8, 8, _SMALL) for kind in ("cv", "dv")]
     + [_named(f"cosmos-{kind}-{_factors(t, s)}", kind, t, s, _COSMOS) for kind, t, s in (("cv", 4, 8), ("cv", 8, 8), ("dv", 8, 16), ("dv", 4, 8))]
 )

@@ -41,6 +41,7 @@ class TokenizerTrainParams:
     log_every_steps: int = 10
     sample_fps: float = 12  # frame rate of the reconstruction videos logged to MLflow
     spread_weight: float = 0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
+    object_weight: float = 0.0  # extra weight of simulated object pixels in the reconstruction loss (losses.reconstruction_losses); 0 is off
     gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
@@ -52,8 +53,8 @@ class TokenizerTrainParams:
         if len(betas) != 2 or not all(isinstance(beta, (int, float)) and 0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"betas must be two numbers in [0, 1), AdamW's (beta1, beta2), e.g. [0.9, 0.99] (got {self.betas!r})")
         self.betas = (float(betas[0]), float(betas[1]))
-        if self.spread_weight < 0:
-            raise ValueError(f"spread_weight must be 0 (off) or positive, got {self.spread_weight}")
+        if self.spread_weight < 0 or self.object_weight < 0:
+            raise ValueError(f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and {self.object_weight}")
 
 
 def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datamodule: TokenizerDataModule, logger: Logger | None = None) -> CausalVideoTokenizer:
@@ -75,6 +76,7 @@ def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datam
         image_weight=params.image_weight,
         sample_fps=params.sample_fps,
         spread_weight=params.spread_weight,
+        object_weight=params.object_weight,
     )
     data = datamodule.params
     module.tokenizer.check_input(data.frames, data.crop, data.crop)
