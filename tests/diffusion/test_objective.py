@@ -85,3 +85,45 @@ def test_training_draws_are_seeded_and_the_condition_sampling_is_checked(video2w
     assert set(counts.tolist()) <= {1.0, 2.0}
     with pytest.raises(ValueError, match="leave nothing to generate"):
         ConditionSampling(latent_frames=(3,)).sample(latents)
+
+
+def _anchored(make_config, make_random) -> "DiffusionDenoiser":
+    from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
+    from cosmos_flow.diffusion.edm import EDMConfig
+
+    torch.manual_seed(0)
+    return make_random(DiffusionDenoiser(make_config(condition_mask=True, held_frame_anchor=True), EDMConfig(), torch.zeros(4), torch.ones(4))).eval()
+
+
+def test_an_anchored_video2world_model_predicts_relative_to_the_held_frame(make_config, make_random, make_text):
+    denoiser = _anchored(make_config, make_random)
+    latents, held = torch.randn(2, 4, 3, 4, 4) * 0.5, torch.randn(2, 4, 3, 4, 4) * 0.5
+    held[:, :, :1] = latents[:, :, :1]  # the held frame's leading latents are the condition's
+    condition = FrameCondition.leading_frames(latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents), held)
+    context, mask = make_text(2)
+    sigma = torch.full((2,), 80.0)
+    noise = torch.randn_like(latents) * 80
+    # A network that outputs nothing predicts the held frame itself: D = h + c_skip (x - h), and c_skip ~ 0 at high σ.
+    with torch.no_grad():
+        denoiser.net.final.linear.weight.zero_()
+        denoiser.net.final.linear.bias.zero_()
+    assert torch.allclose(denoiser(held + noise, sigma, context, mask, condition)[:, :, 1:], held[:, :, 1:], atol=0.02)
+    # The held frame is an input too: another held frame changes the prediction even where x is the same.
+    denoiser = _anchored(make_config, make_random)
+    other = condition.repeated(1)
+    other.held = held.clone()
+    other.held[:, :, 2] += 1.0
+    assert not torch.allclose(denoiser(noise, sigma, context, mask, condition)[:, :, 1:2], denoiser(noise, sigma, context, mask, other)[:, :, 1:2])
+    with pytest.raises(ValueError, match="needs `held` latents"):
+        denoiser(noise, sigma, context, mask, FrameCondition.leading_frames(latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents)))
+
+
+def test_training_draws_the_held_frame_that_matches_each_condition_length(make_config, make_random, make_text):
+    latents = torch.randn(64, 4, 3, 4, 4)
+    held = torch.stack([latents + 1.0, latents + 2.0], dim=1)  # [B, A, ...]: held frames for 1 and 2 condition latent frames
+    condition = ConditionSampling(latent_frames=(1, 2)).sample(latents, torch.Generator().manual_seed(0), held)
+    counts = condition.mask[:, 0, :, 0, 0].sum(dim=1)
+    assert set(counts.tolist()) == {1.0, 2.0}
+    assert torch.allclose(condition.held - latents, counts[:, None, None, None, None].expand_as(latents))
+    with pytest.raises(ValueError, match="held frames come for 2 condition lengths"):
+        ConditionSampling(latent_frames=(1,)).sample(latents, None, held)

@@ -103,3 +103,14 @@ def test_training_without_clips_is_refused(make_config):
         train_diffusion(DiffusionDenoiser(make_config(), EDMConfig()), empty, None, DiffusionTrainParams(max_steps=1))
     with pytest.raises(ValueError, match="caption_dropout"):
         DiffusionTrainParams(caption_dropout=1.0)
+
+
+def test_training_batches_carry_the_held_frames_of_the_condition_lengths_drawn_in_drawing_order(make_text):
+    data = _one_clip(make_text)
+    held = torch.stack([torch.full((1, 4, 3, 4, 4), float(count)) for count in (1, 2, 5)], dim=1)  # encoded for 1, 2 and 5
+    data = LatentTextData(data.latents, data.context, data.context_mask, data.captions, held, [1, 2, 5])
+    drawn = data.with_held_for([5, 1])
+    assert drawn.held_condition_latents == [5, 1]
+    assert drawn[0]["held"][:, 0, 0, 0, 0].tolist() == [5.0, 1.0]
+    with pytest.raises(ValueError, match="no held frames were encoded for 3"):
+        data.with_held_for([3])

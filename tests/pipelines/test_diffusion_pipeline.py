@@ -73,7 +73,7 @@ def _synthetic_world(root):
         )  # fmt: skip
     write_training_clips(root, clips, videos, episodes)
     torch.manual_seed(0)
-    save_model(root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
+    save_model(root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-2x4x4"))))
 
 
 def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samples(project, one_thread):

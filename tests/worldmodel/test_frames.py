@@ -99,3 +99,13 @@ def test_fit_frames_crops_the_center_to_the_aspect_then_resizes():
     assert wide.shape == (2, 20, 50, 3) and (wide[:, :, 15:35] == 200).all() and (wide[:, :, :15] == 0).all()
     with pytest.raises(ValueError, match="uint8"):
         fit_frames(frames.astype(np.float32), (20, 20))
+
+
+def test_the_held_video_keeps_the_condition_then_holds_its_last_frame():
+    from cosmos_flow.worldmodel.frames import held_video
+
+    frames = np.arange(5, dtype=np.uint8)[:, None, None, None].repeat(2, axis=1).repeat(2, axis=2).repeat(3, axis=3)  # frame i is all i
+    held = held_video(frames, 3, 6)
+    assert held.shape == (6, 2, 2, 3) and [int(frame[0, 0, 0]) for frame in held] == [0, 1, 2, 2, 2, 2]
+    with pytest.raises(ValueError, match="cannot hold frame"):
+        held_video(frames, 0, 6)

@@ -87,3 +87,35 @@ def test_errors_are_readable(tokenizer, table, tmp_path):
 def test_clip_counts_per_split_and_scenario():
     clips = LatentClips(torch.zeros(3, 1, 1, 1, 1), None, ["a", "b", "c"], ["1", "2", "3"], ["train", "val", "train"], ["drop", "drop", "drop"])
     assert clips.clip_counts() == {"train/drop": 2, "val/drop": 1}
+
+
+def test_held_frames_are_encoded_per_condition_length_and_share_the_condition_latents(tokenizer, table):
+    from cosmos_flow.worldmodel.frames import held_video
+
+    tc = tokenizer.config.temporal_compression
+    clips = encode_clip_table(tokenizer, table, frames=17, size=32, batch_size=2, progress=False, held_condition_latents=[1, 2])
+    latent_dim = tokenizer.config.latent_dim
+    assert clips.held.shape == (3, 2, latent_dim, 3, 4, 4) and clips.held_condition_latents == [1, 2]
+    assert clips.held_for(2).shape == (3, latent_dim, 3, 4, 4)
+    # Each held encoding is the tokenizer's view of the clip with its last condition frame held still ...
+    frames = clip_frames(table.iloc[0].to_dict(), 17, 32)
+    with torch.no_grad():
+        expected = tokenizer.encode(frames_to_tensor(held_video(frames, 1 + tc, 17))[None])
+    torch.testing.assert_close(clips.held_for(2)[:1], expected, rtol=1e-4, atol=1e-4)
+    # ... whose leading latent frames are the true ones (a causal tokenizer), while the later ones differ.
+    torch.testing.assert_close(clips.held_for(2)[:, :, :2], clips.latents[:, :, :2], rtol=1e-4, atol=1e-4)
+    assert not torch.allclose(clips.held_for(1)[:, :, 1:], clips.latents[:, :, 1:])
+    if tokenizer.config.kind == "dv":
+        assert clips.held_indices.shape == (3, 2, 3, 4, 4) and torch.equal(clips.held_indices[:, 1, :2], clips.indices[:, :2])
+    subset = clips.subset(["val"])
+    assert subset.held.shape[0] == 1 and subset.held_condition_latents == [1, 2]
+    with pytest.raises(ValueError, match="no held-frame encoding for 3"):
+        clips.held_for(3)
+
+
+def test_held_frames_survive_a_save_and_load(tokenizer, table, tmp_path):
+    clips = encode_clip_table(tokenizer, table, frames=9, size=32, batch_size=2, progress=False, held_condition_latents=[1])
+    clips.save(tmp_path / "latents.safetensors")
+    loaded = LatentClips.load(tmp_path / "latents.safetensors")
+    assert torch.equal(loaded.held, clips.held) and loaded.held_condition_latents == [1]
+    assert (loaded.held_indices is None) == (tokenizer.config.kind == "cv")

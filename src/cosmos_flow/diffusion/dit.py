@@ -42,10 +42,13 @@ class DiTConfig:
     adaln_lora_rank: int = 0  # 0: a full AdaLN modulation per block; > 0: AdaLN-LoRA of this rank
     qk_norm: bool = True
     condition_mask: bool = False  # Video2World: one more input channel marks the condition latent frames
+    held_frame_anchor: bool = False  # Video2World: the held-frame latents come in as latent_channels more input channels
     frequency_dim: int = 256  # sinusoidal features of the noise level, before the embedding MLP
     checkpointing: bool = False  # recompute block activations in the backward pass (memory for compute)
 
     def __post_init__(self) -> None:
+        if self.held_frame_anchor and not self.condition_mask:
+            raise ValueError("held_frame_anchor is a Video2World setting: it needs condition_mask too")
         if self.hidden % self.heads:
             raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads}); pick e.g. hidden={self.heads * 16}")
         if (self.hidden // self.heads) % 2:
@@ -53,7 +56,8 @@ class DiTConfig:
 
     @property
     def in_channels(self) -> int:
-        return self.latent_channels + int(self.condition_mask)
+        """Noisy latents, then the condition mask (Video2World), then the held-frame latents (anchored Video2World)."""
+        return self.latent_channels + int(self.condition_mask) + self.latent_channels * int(self.held_frame_anchor)
 
     def to_dict(self) -> dict:
         return {name: list(value) if isinstance(value, tuple) else value for name, value in asdict(self).items()}
@@ -66,8 +70,8 @@ class DiTConfig:
             raise ValueError(f"unknown DiT setting(s) {unknown}; known: {sorted(known)}")
         return cls(**{name: tuple(value) if isinstance(value, list) else value for name, value in values.items()})
 
-    def with_condition_mask(self) -> DiTConfig:
-        return replace(self, condition_mask=True)
+    def with_condition_mask(self, held_frame_anchor: bool = False) -> DiTConfig:
+        return replace(self, condition_mask=True, held_frame_anchor=held_frame_anchor)
 
 
 # ---- embedders -----------------------------------------------------------------------------------------------------
@@ -255,8 +259,9 @@ class DiT(nn.Module):
 
 
 def expand_input_channels(state_dict: dict[str, Tensor], config: DiTConfig) -> dict[str, Tensor]:
-    """A Text2World state dict adapted to a Video2World DiT: the mask channel's patch-embedding weights start at zero,
-    so the Video2World model starts out computing exactly what the Text2World one did."""
+    """A Text2World state dict adapted to a Video2World DiT: the patch-embedding weights of the new input channels (the
+    mask, and the held-frame latents when anchored) start at zero, so the Video2World model starts out computing exactly
+    what the Text2World one did."""
     weight = state_dict["patch_embed.weight"]
     missing = config.in_channels - weight.shape[1]
     if missing < 0:

@@ -9,6 +9,7 @@ ones only, at the model's resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from cosmos_flow.nn.text_encoder import TextEncoder, build_text_encoder
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.video.tensors import frames_to_tensor, tensor_to_frames
-from cosmos_flow.worldmodel.frames import Window, fit_frames, latent_frames, plan_generation
+from cosmos_flow.worldmodel.frames import Window, fit_frames, held_video, latent_frames, plan_generation
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +86,7 @@ class DiffusionWorldModel:
             raise ValueError(f"{self.name} is a Text2World model and starts from text alone; load the Video2World model to continue a video")
         condition_count = 0 if past is None else len(past)
         plan = plan_generation(condition_count, condition_count + n_future, self.window_latents, self.temporal_compression)
-        sampling = SamplingParams(
-            steps=self.sampling.steps if steps is None else steps,
-            guidance=self.sampling.guidance if guidance is None else guidance,
-            solver=self.sampling.solver,
-            condition_sigma=self.sampling.condition_sigma,
-        )
+        sampling = dataclasses.replace(self.sampling, steps=self.sampling.steps if steps is None else steps, guidance=self.sampling.guidance if guidance is None else guidance)
         context, context_mask = self.text_encoder.encode([caption])
         video = past if past is not None else np.zeros((0, *self.resolution, 3), dtype=np.uint8)
         for index, window in enumerate(plan):
@@ -104,13 +100,18 @@ class DiffusionWorldModel:
         height, width = self.resolution
         spatial = self.tokenizer.config.spatial_compression
         latent_shape = (self.tokenizer.config.latent_dim, window.latents, height // spatial, width // spatial)
+        held = None
         if window.condition_frames == 0:
             denoiser, condition = self.denoiser("t2w"), None
         else:
             denoiser = self.denoiser("v2w")
             given = video[window.start : window.start + window.condition_frames]
-            condition = self.tokenizer.encode(frames_to_tensor(given)[None])
-        latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition)
+            if denoiser.config.held_frame_anchor:  # the condition is the held frame's leading latents (causality)
+                held = self.tokenizer.encode(frames_to_tensor(held_video(given, len(given), window.frames))[None])
+                condition = held[:, :, : window.condition_latents]
+            else:
+                condition = self.tokenizer.encode(frames_to_tensor(given)[None])
+        latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition, held)
         decoded = tensor_to_frames(self.tokenizer.decode(latents)[0])
         log.debug("window at frame %d: %d condition frames, %d kept", window.start, window.condition_frames, window.keep)
         return decoded[window.condition_frames : window.condition_frames + window.keep]
@@ -126,11 +127,14 @@ def sample_clips(
     seed: int,
     sampling: SamplingParams,
     condition_latents: torch.Tensor | None = None,
+    held_latents: torch.Tensor | None = None,
 ) -> list[np.ndarray]:
-    """One uint8 (T, H, W, 3) clip per caption, sampled in latent space and decoded (the condition frames decoded too)."""
+    """One uint8 (T, H, W, 3) clip per caption, sampled in latent space and decoded (the condition frames decoded too);
+    `held_latents` for anchored Video2World (`sample_latents`)."""
     device = context.device
     condition = None if condition_latents is None else condition_latents.to(device)
-    latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition)
+    held = None if held_latents is None else held_latents.to(device)
+    latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition, held)
     return [tensor_to_frames(video) for video in tokenizer.to(device).decode(latents.float())]
 
 

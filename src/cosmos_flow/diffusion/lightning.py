@@ -82,9 +82,22 @@ class DiffusionModule(pl.LightningModule):
     def validation_condition_frames(self) -> int:
         return 0 if self.condition_sampling is None else min(self.condition_sampling.latent_frames)
 
+    def _held(self, batch: dict[str, Tensor]) -> Tensor | None:
+        """The batch's held frames [B, A, C, T, H, W], normalized, when the model is anchored to them (else None)."""
+        if not self.denoiser.config.held_frame_anchor:
+            return None
+        if "held" not in batch:
+            raise ValueError("this Video2World model predicts relative to the held frame: encode the training clips with held frames")
+        return self.denoiser.normalize(batch["held"])
+
+    def _validation_held(self, batch: dict[str, Tensor]) -> Tensor | None:
+        """The held frame for the validation's condition length (the shortest one trained on)."""
+        held = self._held(batch)
+        return None if held is None else held[:, self.condition_sampling.latent_frames.index(self.validation_condition_frames)]
+
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
         latents = self.denoiser.normalize(batch["latents"])
-        terms = training_loss(self.denoiser, latents, batch["context"], batch["context_mask"], self.hparams.caption_dropout, self.condition_sampling)
+        terms = training_loss(self.denoiser, latents, batch["context"], batch["context_mask"], self.hparams.caption_dropout, self.condition_sampling, held=self._held(batch))
         loss = terms.loss.mean()
         batch_size = latents.shape[0]
         self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
@@ -98,7 +111,9 @@ class DiffusionModule(pl.LightningModule):
 
     def validation_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
         latents = self.denoiser.normalize(batch["latents"])
-        losses = loss_at_sigmas(self.denoiser, latents, batch["context"], batch["context_mask"], self.validation_sigmas, self.validation_condition_frames, seed=batch_idx)
+        losses = loss_at_sigmas(
+            self.denoiser, latents, batch["context"], batch["context_mask"], self.validation_sigmas, self.validation_condition_frames, seed=batch_idx, held=self._validation_held(batch)
+        )
         batch_size = latents.shape[0]
         for name, value in zip(self.bucket_names, losses):
             self.log(f"val/loss_{name}", value, batch_size=batch_size)
@@ -145,6 +160,7 @@ class SampleVideoCallback(pl.Callback):
         name: str,
         seed: int = 0,
         condition_latents: Tensor | None = None,
+        held_latents: Tensor | None = None,
     ):
         super().__init__()
         self.tokenizer = tokenizer
@@ -156,6 +172,7 @@ class SampleVideoCallback(pl.Callback):
         self.name = name
         self.seed = seed
         self.condition_latents = condition_latents
+        self.held_latents = held_latents  # anchored Video2World: the held frames of the condition
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         step = trainer.global_step
@@ -172,7 +189,9 @@ class SampleVideoCallback(pl.Callback):
         denoiser = module.denoiser
         was_training = denoiser.training
         denoiser.eval()
-        clips = sample_clips(denoiser, self.tokenizer, self.context.to(device), self.context_mask.to(device), self.latent_shape, self.seed, self.sampling, self.condition_latents)
+        clips = sample_clips(
+            denoiser, self.tokenizer, self.context.to(device), self.context_mask.to(device), self.latent_shape, self.seed, self.sampling, self.condition_latents, self.held_latents
+        )
         denoiser.train(was_training)
         with tempfile.TemporaryDirectory() as folder:
             for path in write_sample_videos(folder, f"{self.name}_step{step:07d}", clips, self.fps):

@@ -30,14 +30,19 @@ class ConditionSampling:
     sigma_p_mean: float = -3.0
     sigma_p_std: float = 2.0
 
-    def sample(self, latents: Tensor, generator: torch.Generator | None = None) -> FrameCondition:
+    def sample(self, latents: Tensor, generator: torch.Generator | None = None, held: Tensor | None = None) -> FrameCondition:
+        """A random condition per sample; `held` [B, A, C, T, H, W] holds each clip's held frame for every entry of
+        `latent_frames` (in that order), and the one matching the drawn count goes with it (anchored models)."""
         batch, frames = latents.shape[0], latents.shape[2]
         if max(self.latent_frames) >= frames:
             raise ValueError(f"condition latent frames {self.latent_frames} leave nothing to generate in clips of {frames} latent frames; use longer clips")
+        if held is not None and held.shape[1] != len(self.latent_frames):
+            raise ValueError(f"held frames come for {held.shape[1]} condition lengths, but training draws from {len(self.latent_frames)}: {self.latent_frames}")
         choices = torch.tensor(self.latent_frames)
-        counts = choices[torch.randint(len(choices), (batch,), generator=generator)]
+        drawn = torch.randint(len(choices), (batch,), generator=generator)
         sigma = sample_training_sigmas(batch, self.sigma_p_mean, self.sigma_p_std, generator).to(latents.device)
-        return FrameCondition.leading_frames(latents, counts, sigma, standard_normal_like(latents, generator))
+        chosen_held = None if held is None else held[torch.arange(batch), drawn.to(held.device)]
+        return FrameCondition.leading_frames(latents, choices[drawn], sigma, standard_normal_like(latents, generator), chosen_held)
 
 
 @dataclass
@@ -84,15 +89,17 @@ def training_loss(
     caption_dropout: float,
     condition_sampling: ConditionSampling | None,
     generator: torch.Generator | None = None,
+    held: Tensor | None = None,
 ) -> LossTerms:
     """One training draw: σ ~ lognormal(P_mean, P_std), fresh noise, captions dropped with probability `caption_dropout`
-    (for classifier-free guidance), and under Video2World a random condition."""
+    (for classifier-free guidance), and under Video2World a random condition (anchored: with its held frame, from
+    `held` [B, A, C, T, H, W] normalized, `ConditionSampling.sample`)."""
     batch = latents.shape[0]
     sigma = sample_training_sigmas(batch, denoiser.edm.p_mean, denoiser.edm.p_std, generator).to(latents.device)
     noise = standard_normal_like(latents, generator)
     dropped = torch.rand(batch, generator=generator) < caption_dropout
     context, context_mask = denoiser.net.drop_text(context, context_mask, dropped.to(latents.device))
-    condition = condition_sampling.sample(latents, generator) if condition_sampling is not None else None
+    condition = condition_sampling.sample(latents, generator, held) if condition_sampling is not None else None
     return denoising_loss(denoiser, latents, context, context_mask, sigma, noise, condition)
 
 
@@ -105,17 +112,19 @@ def loss_at_sigmas(
     sigmas: list[float],
     condition_latent_frames: int = 0,
     seed: int = 0,
+    held: Tensor | None = None,
 ) -> list[float]:
     """The mean denoising loss at each fixed σ, with seeded noise: a validation curve comparable across runs.
 
-    Video2World models are evaluated conditioned on `condition_latent_frames` leading frames (noise-free).
+    Video2World models are evaluated conditioned on `condition_latent_frames` leading frames (noise-free); anchored
+    ones with `held` [B, C, T, H, W] normalized, the held frame for that many condition latent frames.
     """
     generator = torch.Generator().manual_seed(seed)
     batch = latents.shape[0]
     condition = None
     if condition_latent_frames > 0:
         counts = torch.full((batch,), condition_latent_frames)
-        condition = FrameCondition.leading_frames(latents, counts, torch.full((batch,), 1e-3, device=latents.device), torch.zeros_like(latents))
+        condition = FrameCondition.leading_frames(latents, counts, torch.full((batch,), 1e-3, device=latents.device), torch.zeros_like(latents), held)
     losses = []
     for value in sigmas:
         noise = standard_normal_like(latents, generator)

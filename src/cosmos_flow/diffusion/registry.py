@@ -11,7 +11,7 @@ from cosmos_flow.diffusion.dit import DiTConfig
 _COSMOS_VIDEO = {"text_dim": 1024, "max_grid": (16, 44, 80), "adaln_lora_rank": 256}
 
 SIZES: dict[str, dict[str, Any]] = {
-    "tiny": {"hidden": 96, "depth": 3, "heads": 4, "max_grid": (4, 8, 8)},
+    "tiny": {"hidden": 96, "depth": 3, "heads": 4, "max_grid": (16, 16, 16)},
     "small": {"hidden": 192, "depth": 6, "heads": 6, "max_grid": (8, 16, 16)},
     "base": {"hidden": 768, "depth": 12, "heads": 12, "max_grid": (16, 32, 32), "adaln_lora_rank": 128},
     "cosmos-7b": {"hidden": 4096, "depth": 28, "heads": 32, **_COSMOS_VIDEO},

@@ -8,7 +8,8 @@ exactly max_steps steps, however few clips there are.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 
 import pytorch_lightning as pl
 import torch
@@ -59,23 +60,43 @@ class DiffusionTrainParams:
 
 @dataclass
 class LatentTextData(Dataset):
-    """Tokenizer latents [N, C, T, H, W] with the text tokens of each clip's caption."""
+    """Tokenizer latents [N, C, T, H, W] with the text tokens of each clip's caption, and its held frames [N, A, C, T, H, W]
+    when they were encoded (`LatentClips.held`, for anchored Video2World)."""
 
     latents: Tensor
     context: Tensor
     context_mask: Tensor
     captions: list[str]
+    held: Tensor | None = None
+    held_condition_latents: list[int] = field(default_factory=list)
 
     @classmethod
     def from_clips(cls, clips: LatentClips, embeddings: CaptionEmbeddings) -> LatentTextData:
         context, mask = embeddings.lookup(clips.captions)
-        return cls(clips.latents.float(), context.float(), mask, list(clips.captions))
+        held = None if clips.held is None else clips.held.float()
+        return cls(clips.latents.float(), context.float(), mask, list(clips.captions), held, list(clips.held_condition_latents))
+
+    def held_for(self, condition_latents: int) -> Tensor:
+        """The held frames [N, C, T, H, W] for `condition_latents` condition latent frames."""
+        if self.held is None or condition_latents not in self.held_condition_latents:
+            raise ValueError(f"no held frames were encoded for {condition_latents} condition latent frames (there are {self.held_condition_latents})")
+        return self.held[:, self.held_condition_latents.index(condition_latents)]
+
+    def with_held_for(self, condition_latents: Sequence[int]) -> LatentTextData:
+        """These clips with only the held frames of `condition_latents`, in that order (what training draws from)."""
+        if self.held is None:
+            return self
+        held = torch.stack([self.held_for(count) for count in condition_latents], dim=1)
+        return replace(self, held=held, held_condition_latents=list(condition_latents))
 
     def __len__(self) -> int:
         return self.latents.shape[0]
 
     def __getitem__(self, index: int) -> dict[str, Tensor]:
-        return {"latents": self.latents[index], "context": self.context[index], "context_mask": self.context_mask[index]}
+        item = {"latents": self.latents[index], "context": self.context[index], "context_mask": self.context_mask[index]}
+        if self.held is not None:
+            item["held"] = self.held[index]
+        return item
 
 
 @dataclass
@@ -96,6 +117,9 @@ def train_diffusion(
     """Train (a copy of) `denoiser` on `train` for params.max_steps steps; Video2World when `condition` is given."""
     if len(train) == 0:
         raise ValueError("there are no training clips; run curation (and simulation) first or widen the training splits")
+    if condition is not None:  # the batches carry one held frame per condition length drawn, in the drawing order
+        train = train.with_held_for(condition.latent_frames)
+        val = None if val is None else val.with_held_for(condition.latent_frames)
     pl.seed_everything(params.seed, workers=True)
     settings = None if condition is None else {**asdict(condition), "latent_frames": list(condition.latent_frames)}  # plain JSON-like hparams
     module = DiffusionModule.from_denoiser(denoiser, condition=settings, **params.module_settings())
@@ -146,7 +170,9 @@ def validation_losses(denoiser: DiffusionDenoiser, val: LatentTextData, module: 
     for start in range(0, len(val), batch_size):
         rows = slice(start, start + batch_size)
         latents = denoiser.normalize(val.latents[rows])
-        losses = loss_at_sigmas(denoiser, latents, val.context[rows], val.context_mask[rows], module.validation_sigmas, module.validation_condition_frames, seed=start)
+        frames = module.validation_condition_frames
+        held = denoiser.normalize(val.held_for(frames)[rows]) if denoiser.config.held_frame_anchor else None
+        losses = loss_at_sigmas(denoiser, latents, val.context[rows], val.context_mask[rows], module.validation_sigmas, frames, seed=start, held=held)
         totals = [total + loss * latents.shape[0] for total, loss in zip(totals, losses)]
     values = {f"val_loss_{name}": total / len(val) for name, total in zip(module.bucket_names, totals)}
     values["val_loss"] = sum(values.values()) / len(totals)

@@ -39,6 +39,19 @@ def default_condition_frames(available: int, temporal_compression: int) -> int:
     return 1 + temporal_compression if available >= 1 + temporal_compression else 1
 
 
+def held_video(frames: np.ndarray, condition_frames: int, total_frames: int) -> np.ndarray:
+    """The first `condition_frames` of `frames`, then the last of them held still up to `total_frames` frames.
+
+    Encoded by the causal tokenizer this is the "held frame" a world model predicts relative to: the
+    copy-last-frame guess in latent space. Its leading latent frames equal those of the true video
+    (causality), so it carries the condition too.
+    """
+    if not 1 <= condition_frames <= min(len(frames), total_frames):
+        raise ValueError(f"cannot hold frame {condition_frames} of a {len(frames)}-frame video over {total_frames} frames")
+    given = np.asarray(frames[:condition_frames])
+    return np.concatenate([given, np.repeat(given[-1:], total_frames - condition_frames, axis=0)])
+
+
 @dataclass(frozen=True)
 class Window:
     """One step of a generation: a window of `latents` latent frames (`frames` video frames).

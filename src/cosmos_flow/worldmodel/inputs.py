@@ -47,11 +47,13 @@ def encode_training_clips(
     kind: str,
     tokenizer_name: str,
     splits: Sequence[str] = ("train", "val"),
+    held_condition_latents: Sequence[int] = (),
 ) -> LatentClips:
     """The clips of `table` (a training clip table) in `splits` through the saved tokenizer, once: training reads latents, never pixels.
 
     `kind` is the tokenizer kind the model needs ("cv" or "dv"); `tokenizer_name` names the tokenizer (its catalog
-    entry) in the error raised when the saved one is of another kind.
+    entry) in the error raised when the saved one is of another kind. `held_condition_latents`: also encode each
+    clip held still after that many condition latent frames (`latents.encode_clip_table`).
     """
     if tokenizer is None:
         raise ValueError(f"{tokenizer_name} has not been trained yet: run `kedro run --pipelines=tokenizer` first")
@@ -61,7 +63,10 @@ def encode_training_clips(
     found = model.config.kind
     if found != kind:
         raise ValueError(f"this model reads {TOKENIZER_OUTPUTS[kind]}, but {tokenizer_name} is a {found} tokenizer; train a {kind} one")
-    return encode_clip_table(model, table, frames=settings.frames, size=settings.size, splits=splits, batch_size=settings.encode_batch_size, progress=settings.progress)
+    return encode_clip_table(
+        model, table, frames=settings.frames, size=settings.size, splits=splits, batch_size=settings.encode_batch_size, progress=settings.progress,
+        held_condition_latents=held_condition_latents,
+    )  # fmt: skip
 
 
 def caption_embeddings(text_encoder: dict | None, captions: list[str]) -> CaptionEmbeddings:

@@ -3,6 +3,9 @@
 Every clip becomes `frames` frames (its first ones; a shorter clip repeats its last frame) of
 size x size pixels (center-cropped square, area-resized), encoded under torch.no_grad. CV
 tokenizers give continuous latents; DV tokenizers give FSQ codes plus their token indices.
+With `held_condition_latents` (e.g. [1, 3]) each clip is also encoded "held" once per entry k: its
+first 1 + (k - 1)·tc frames, then the last of them held still (`frames.held_video`): the
+copy-last-frame future in latent space, which world models may predict relative to.
 The result saves to one safetensors file, the per-clip lists living in its JSON metadata.
 """
 
@@ -25,16 +28,21 @@ from tqdm.auto import tqdm
 
 from cosmos_flow.manifests.training_clips import load_clip_frames
 from cosmos_flow.video.tensors import frames_to_tensor
-from cosmos_flow.worldmodel.frames import fit_frames
+from cosmos_flow.worldmodel.frames import fit_frames, held_video
 
 logger = logging.getLogger(__name__)
 
 _LIST_FIELDS = ("captions", "clip_ids", "splits", "scenarios")
+_OPTIONAL_TENSORS = ("indices", "held", "held_indices")
 
 
 @dataclass
 class LatentClips:
-    """One row per clip: latents Float[N, C, t, h, w] (DV: FSQ codes), indices Long[N, t, h, w] (DV only) and per-clip lists."""
+    """One row per clip: latents Float[N, C, t, h, w] (DV: FSQ codes), indices Long[N, t, h, w] (DV only) and per-clip lists.
+
+    held / held_indices: the held-frame encodings Float[N, A, C, t, h, w] / Long[N, A, t, h, w], one per entry of
+    `held_condition_latents` (module docstring); None when not encoded.
+    """
 
     latents: torch.Tensor
     indices: torch.Tensor | None
@@ -45,12 +53,24 @@ class LatentClips:
     tokenizer_config: dict[str, Any] = field(default_factory=dict)
     frames: int = 17
     size: int = 64
+    held: torch.Tensor | None = None
+    held_indices: torch.Tensor | None = None
+    held_condition_latents: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         count = self.latents.shape[0]
         lengths = {name: len(getattr(self, name)) for name in _LIST_FIELDS}
-        if any(length != count for length in lengths.values()) or (self.indices is not None and self.indices.shape[0] != count):
+        tensors = [tensor for tensor in (self.indices, self.held, self.held_indices) if tensor is not None]
+        if any(length != count for length in lengths.values()) or any(tensor.shape[0] != count for tensor in tensors):
             raise ValueError(f"LatentClips needs one entry per clip ({count} latents) in every field, got {lengths}")
+        if self.held is not None and self.held.shape[1] != len(self.held_condition_latents):
+            raise ValueError(f"LatentClips holds {self.held.shape[1]} held-frame encodings per clip but names {len(self.held_condition_latents)} condition lengths")
+
+    def held_for(self, condition_latents: int) -> torch.Tensor:
+        """The held-frame encodings [N, C, t, h, w] for `condition_latents` condition latent frames."""
+        if self.held is None or condition_latents not in self.held_condition_latents:
+            raise ValueError(f"these latents hold no held-frame encoding for {condition_latents} condition latent frames (they have {self.held_condition_latents})")
+        return self.held[:, self.held_condition_latents.index(condition_latents)]
 
     def __len__(self) -> int:
         return self.latents.shape[0]
@@ -65,21 +85,21 @@ class LatentClips:
         index = torch.tensor(rows, dtype=torch.long)
         return LatentClips(
             latents=self.latents[index],
-            indices=None if self.indices is None else self.indices[index],
+            **{name: None if getattr(self, name) is None else getattr(self, name)[index] for name in _OPTIONAL_TENSORS},
             **{name: [getattr(self, name)[row] for row in rows] for name in _LIST_FIELDS},
             tokenizer_config=self.tokenizer_config,
             frames=self.frames,
             size=self.size,
+            held_condition_latents=list(self.held_condition_latents),
         )
 
     def save(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tensors = {"latents": self.latents.contiguous()}
-        if self.indices is not None:
-            tensors["indices"] = self.indices.contiguous()
+        tensors |= {name: getattr(self, name).contiguous() for name in _OPTIONAL_TENSORS if getattr(self, name) is not None}
         described = {name: getattr(self, name) for name in _LIST_FIELDS}
-        described.update(tokenizer_config=self.tokenizer_config, frames=self.frames, size=self.size)
+        described.update(tokenizer_config=self.tokenizer_config, frames=self.frames, size=self.size, held_condition_latents=self.held_condition_latents)
         save_file(tensors, str(path), metadata={"latent_clips": json.dumps(described)})
 
     @classmethod
@@ -90,8 +110,9 @@ class LatentClips:
             metadata = archive.metadata() or {}
             if "latent_clips" not in metadata:
                 raise ValueError(f"{path} has no latent_clips metadata; it was not written by LatentClips.save")
-            indices = archive.get_tensor("indices") if "indices" in set(archive.keys()) else None
-            return cls(latents=archive.get_tensor("latents"), indices=indices, **json.loads(metadata["latent_clips"]))
+            stored = set(archive.keys())
+            optional = {name: archive.get_tensor(name) if name in stored else None for name in _OPTIONAL_TENSORS}
+            return cls(latents=archive.get_tensor("latents"), **optional, **json.loads(metadata["latent_clips"]))
 
 
 def encode_clip_table(
@@ -102,28 +123,43 @@ def encode_clip_table(
     splits: Sequence[str] = ("train", "val"),
     batch_size: int = 16,
     progress: bool = True,
+    held_condition_latents: Sequence[int] = (),
 ) -> LatentClips:
-    """Encode the clips of `table` (a training clip table) whose split is in `splits` with `tokenizer` (a CausalVideoTokenizer)."""
+    """Encode the clips of `table` (a training clip table) whose split is in `splits` with `tokenizer` (a CausalVideoTokenizer),
+    and held still after each of `held_condition_latents` condition latent frames (module docstring)."""
     tokenizer.check_input(frames, size, size)
     rows = table[table["split"].isin(list(splits))].reset_index(drop=True)
     if rows.empty:
         raise ValueError(f"the clip table has no clips in splits {list(splits)}; check the split names or run curation first")
+    tc = tokenizer.config.temporal_compression
+    held_frames = [1 + (count - 1) * tc for count in held_condition_latents]
+    if any(not 1 <= count < frames for count in held_frames):
+        raise ValueError(f"held condition latent frames {list(held_condition_latents)} do not fit clips of {frames} frames at {tc}x temporal compression")
     device = next(tokenizer.parameters()).device
     quantizer = tokenizer.quantizer if tokenizer.config.kind == "dv" else None
-    latents, indices = [], []
+    encoded: dict[str, list[torch.Tensor]] = {name: [] for name in ("latents", *_OPTIONAL_TENSORS)}
+
+    def encode(videos: torch.Tensor, latents_key: str, indices_key: str, groups: int | None = None) -> None:
+        """Encode a batch; with `groups`, fold [B·A, ...] results back into [B, A, ...]."""
+        latent = tokenizer.encode(videos.to(device))
+        outputs = {latents_key: latent.float().cpu()}
+        if quantizer is not None:
+            outputs[indices_key] = quantizer.codes_to_indices(latent).cpu()
+        for key, value in outputs.items():
+            encoded[key].append(value if groups is None else value.unflatten(0, (-1, groups)))
+
     with torch.no_grad(), tqdm(total=len(rows), desc="encoding clips", unit="clip", disable=not progress) as bar:
         for start in range(0, len(rows), batch_size):
-            batch = rows.iloc[start : start + batch_size]
-            videos = torch.stack([frames_to_tensor(clip_frames(row, frames, size)) for row in batch.to_dict("records")])
-            latent = tokenizer.encode(videos.to(device))
-            latents.append(latent.float().cpu())
-            if quantizer is not None:
-                indices.append(quantizer.codes_to_indices(latent).cpu())
-            bar.update(len(batch))
-    logger.info("encoded %d clips of %d frames at %dx%d into latents %s", len(rows), frames, size, size, tuple(latents[0].shape[1:]))
+            clips = [clip_frames(row, frames, size) for row in rows.iloc[start : start + batch_size].to_dict("records")]
+            encode(torch.stack([frames_to_tensor(clip) for clip in clips]), "latents", "indices")
+            if held_frames:
+                held = [frames_to_tensor(held_video(clip, count, frames)) for clip in clips for count in held_frames]
+                encode(torch.stack(held), "held", "held_indices", groups=len(held_frames))
+            bar.update(len(clips))
+    logger.info("encoded %d clips of %d frames at %dx%d into latents %s", len(rows), frames, size, size, tuple(encoded["latents"][0].shape[1:]))
     return LatentClips(
-        latents=torch.cat(latents),
-        indices=torch.cat(indices) if indices else None,
+        latents=torch.cat(encoded["latents"]),
+        **{name: torch.cat(encoded[name]) if encoded[name] else None for name in _OPTIONAL_TENSORS},
         captions=[caption if isinstance(caption, str) else "" for caption in rows["caption"]],
         clip_ids=[str(clip_id) for clip_id in rows["clip_id"]],
         splits=[str(split) for split in rows["split"]],
@@ -131,6 +167,7 @@ def encode_clip_table(
         tokenizer_config=tokenizer.config.to_dict(),
         frames=frames,
         size=size,
+        held_condition_latents=list(held_condition_latents),
     )
 
 

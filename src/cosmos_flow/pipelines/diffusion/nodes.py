@@ -87,11 +87,18 @@ def _train_params(params: DiffusionPipelineParams, stage: str) -> DiffusionTrain
     return from_params(DiffusionTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"diffusion.{stage}.train")
 
 
+def _condition_sampling_settings(params: DiffusionPipelineParams) -> dict:
+    """`condition` without `held_frame_anchor`, which decides the model's inputs, not how conditions are drawn."""
+    return {name: value for name, value in params.condition.items() if name != "held_frame_anchor"}
+
+
 def encode_latents(table: pd.DataFrame, tokenizer_cv: ModelArtifact, diffusion: dict) -> LatentClips:
-    """The train and val clips through the CV tokenizer, once: training reads latents, never pixels."""
+    """The train and val clips through the CV tokenizer, once: training reads latents, never pixels (anchored Video2World:
+    also each clip's held frames, one per condition length it trains on or shows in sample videos)."""
     params = _params(diffusion)
+    held = _held_condition_latents(params) if _held_frame_anchor(params) else []
     with torch_threads(params.torch_threads):
-        return encode_training_clips(tokenizer_cv, table, _data(params), kind="cv", tokenizer_name=TOKENIZER_NAME)
+        return encode_training_clips(tokenizer_cv, table, _data(params), kind="cv", tokenizer_name=TOKENIZER_NAME, held_condition_latents=held)
 
 
 def embed_captions(latents: LatentClips, diffusion: dict) -> CaptionEmbeddings:
@@ -108,16 +115,35 @@ def _sample_callback(stage: str, data: LatentTextData, tokenizer, params: Diffus
     settings = _samples(params)
     sampling = _sample_video_sampling(params)
     count = min(settings.clips, len(data))
-    condition = data.latents[:count, :, : settings.condition_latent_frames] if stage == "v2w" else None
+    condition, held = _sample_condition(stage, data, count, settings, params)
     return SampleVideoCallback(
-        tokenizer, data.context[:count], data.context_mask[:count], tuple(data.latents.shape[1:]), sampling, settings.every_n_steps, settings.fps, stage, params.seed, condition
+        tokenizer, data.context[:count], data.context_mask[:count], tuple(data.latents.shape[1:]), sampling, settings.every_n_steps, settings.fps, stage, params.seed, condition, held
     )
+
+
+def _held_condition_latents(params: DiffusionPipelineParams) -> list[int]:
+    """The condition lengths an anchored model needs held frames for: training draws and sample videos."""
+    trained = condition_sampling_from(_condition_sampling_settings(params)).latent_frames
+    return sorted({*trained, _samples(params).condition_latent_frames})
+
+
+def _held_frame_anchor(params: DiffusionPipelineParams) -> bool:
+    return bool(params.condition.get("held_frame_anchor", False))
+
+
+def _sample_condition(stage: str, data: LatentTextData, count: int, settings: SampleSettings, params: DiffusionPipelineParams):
+    """(condition latents, held frames) of the first `count` clips for sample videos; (None, None) for Text2World."""
+    if stage != "v2w":
+        return None, None
+    frames = settings.condition_latent_frames
+    held = data.held_for(frames)[:count] if _held_frame_anchor(params) else None
+    return data.latents[:count, :, :frames], held
 
 
 def _train_stage(stage: str, denoiser: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, params: DiffusionPipelineParams):
     train, val = _split(latents, embeddings)
     train_params = _train_params(params, stage)
-    condition = condition_sampling_from(params.condition) if stage == "v2w" else None
+    condition = condition_sampling_from(_condition_sampling_settings(params)) if stage == "v2w" else None
     samples = _sample_callback(stage, val if len(val) else train, load_tokenizer(tokenizer_cv), params)
     with torch_threads(params.torch_threads), child_run_logger(f"diffusion_{stage}") as logger:
         logger.log_hyperparams({"model": params.model})  # the module logs its DiT, EDM and training settings itself
@@ -141,8 +167,9 @@ def train_text2world(latents: LatentClips, embeddings: CaptionEmbeddings, tokeni
 def train_video2world(
     text2world: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict
 ) -> tuple[DiffusionDenoiser, dict]:
-    """Video2World, initialized from the Text2World weights (the mask channel's weights start at zero)."""
-    return _train_stage("v2w", video2world_from(text2world), latents, embeddings, tokenizer_cv, _params(diffusion))
+    """Video2World, initialized from the Text2World weights (the new input channels' weights start at zero)."""
+    params = _params(diffusion)
+    return _train_stage("v2w", video2world_from(text2world, _held_frame_anchor(params)), latents, embeddings, tokenizer_cv, params)
 
 
 def _package(stage: str, denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
@@ -189,11 +216,11 @@ def report(
     metrics.update({f"v2w_{name}": value for name, value in v2w_summary.items()})
     paths = []
     for stage, denoiser in (("t2w", text2world), ("v2w", video2world)):
-        condition = shown.latents[:count, :, : settings.condition_latent_frames] if stage == "v2w" else None
+        condition, held = _sample_condition(stage, shown, count, settings, params)
         on_device = copy.deepcopy(denoiser).to(device)  # the trained module stays where the save nodes expect it
         with torch_threads(params.torch_threads):
             started = time.perf_counter()
-            clips = sample_clips(on_device, tokenizer, context, context_mask, tuple(shown.latents.shape[1:]), params.seed, _sample_video_sampling(params), condition)
+            clips = sample_clips(on_device, tokenizer, context, context_mask, tuple(shown.latents.shape[1:]), params.seed, _sample_video_sampling(params), condition, held)
             metrics[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count
         paths += write_sample_videos(samples_dir, f"diffusion_{stage}", clips, settings.fps)
     if mlflow.active_run() is not None:
