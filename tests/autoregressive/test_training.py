@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cosmos_flow.autoregressive.data import TokenClips, TokenDataModule
-from cosmos_flow.autoregressive.objective import copy_previous_frame_accuracy, corrupt_tokens, generated_mask
+from cosmos_flow.autoregressive.objective import copy_previous_frame_accuracy, corrupt_tokens, draw_condition_latents, generated_mask
 from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
 
@@ -13,12 +13,13 @@ SMALL = {"dim": 48, "depth": 2, "heads": 4, "kv_heads": 2, "mlp_hidden": 96}
 
 
 def test_generated_mask_scores_only_tokens_after_the_condition_frames():
-    mask = generated_mask(64, 48, 16, [1, 2], torch.Generator().manual_seed(0))
+    counts = draw_condition_latents(64, 48, 16, [1, 2], torch.Generator().manual_seed(0))
+    mask = generated_mask(counts, 48, 16)
     starts = mask.float().argmax(dim=1)
-    assert set(starts.tolist()) == {16, 32}
+    assert set(starts.tolist()) == {16, 32} and torch.equal(starts, counts * 16)
     assert all(mask[row, start:].all() and not mask[row, :start].any() for row, start in enumerate(starts.tolist()))
     with pytest.raises(ValueError, match="leave tokens to predict"):
-        generated_mask(1, 48, 16, [3], None)
+        draw_condition_latents(1, 48, 16, [3], None)
 
 
 def test_corruption_replaces_about_the_asked_share_and_refuses_too_much():

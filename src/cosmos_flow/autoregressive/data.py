@@ -8,7 +8,7 @@ generator: the same seed gives the same batches, and `max_steps` alone decides h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytorch_lightning as pl
 import torch
@@ -28,11 +28,14 @@ def training_captions(captions: list[str]) -> list[str]:
 
 @dataclass
 class TokenClips(Dataset):
-    """tokens Long[N, t*h*w] in (t, h, w) order, with (stage 2) text Float[N, S, D] and text_mask Bool[N, S]."""
+    """tokens Long[N, t*h*w] in (t, h, w) order, with (stage 2) text Float[N, S, D] and text_mask Bool[N, S], and the
+    held frames' tokens Long[N, A, t*h*w] when they were encoded (`LatentClips.held_indices`, for anchored models)."""
 
     tokens: Tensor
     text: Tensor | None = None
     text_mask: Tensor | None = None
+    held: Tensor | None = None
+    held_condition_latents: list[int] = field(default_factory=list)  # what each of the A held frames conditions on
 
     @classmethod
     def from_latents(cls, clips: LatentClips, captions: CaptionEmbeddings | None = None) -> TokenClips:
@@ -40,10 +43,18 @@ class TokenClips(Dataset):
         if clips.indices is None:
             raise ValueError("these clips were encoded by a continuous (CV) tokenizer and have no token indices; encode them with a DV tokenizer")
         tokens = clips.indices.flatten(1).long()
+        held = None if clips.held_indices is None else clips.held_indices.flatten(2).long()
+        anchors = list(clips.held_condition_latents)
         if captions is None:
-            return cls(tokens)
+            return cls(tokens, held=held, held_condition_latents=anchors)
         text, text_mask = captions.lookup(training_captions(clips.captions))
-        return cls(tokens, text, text_mask)
+        return cls(tokens, text, text_mask, held, anchors)
+
+    def held_for(self, condition_latents: int) -> Tensor:
+        """The held frames' tokens Long[N, t*h*w] for `condition_latents` condition latent frames."""
+        if self.held is None or condition_latents not in self.held_condition_latents:
+            raise ValueError(f"no held frames were encoded for {condition_latents} condition latent frames (there are {self.held_condition_latents}); encode them with the clips")
+        return self.held[:, self.held_condition_latents.index(condition_latents)]
 
     def __len__(self) -> int:
         return self.tokens.shape[0]
@@ -52,6 +63,8 @@ class TokenClips(Dataset):
         item = {"tokens": self.tokens[index]}
         if self.text is not None:
             item.update(text=self.text[index], text_mask=self.text_mask[index])
+        if self.held is not None:
+            item["held"] = self.held[index]
         return item
 
 

@@ -24,7 +24,7 @@ from cosmos_flow.autoregressive.saved import MODEL_NAME, ServingSpec, load_ar_mo
 from cosmos_flow.nn.text_encoder import TextEncoder, build_text_encoder
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.video.tensors import frames_to_tensor, tensor_to_frames
-from cosmos_flow.worldmodel.frames import fit_frames, plan_generation
+from cosmos_flow.worldmodel.frames import fit_frames, held_video, plan_generation
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,13 @@ class ARWorldModel:
         video = condition
         for window in plan_generation(len(condition), total, self.window_latents, tc):
             context = video[window.start : window.start + window.condition_frames]
-            tokens = continue_tokens(self.model, _encode(self.tokenizer, context, self.model), window.latents, sampling, text, text_mask, generator)
+            held = None
+            if self.model.config.held_frame_anchor and len(context):  # the condition tokens are the held frame's first ones (causality)
+                held = _encode(self.tokenizer, held_video(context, len(context), window.frames), self.model)
+                condition_tokens = held[:, : window.condition_latents]
+            else:
+                condition_tokens = _encode(self.tokenizer, context, self.model)
+            tokens = continue_tokens(self.model, condition_tokens, window.latents, sampling, text, text_mask, generator, held)
             with torch.no_grad():
                 frames = tensor_to_frames(self.tokenizer.decode_indices(tokens)[0])
             video = np.concatenate([video, frames[window.condition_frames : window.condition_frames + window.keep]])
@@ -131,10 +137,14 @@ def continue_tokens(
     text: Tensor | None = None,
     text_mask: Tensor | None = None,
     generator: torch.Generator | None = None,
+    held: Tensor | None = None,
 ) -> Tensor:
-    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]."""
+    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]; held Long[B, latents, h, w]:
+    the held frame's tokens (anchored models)."""
     batch, _, height, width = condition.shape
-    tokens = generate_tokens(model, condition.flatten(1), latents * height * width, sampling, text, text_mask, generator)
+    if model.config.held_frame_anchor and held is None:
+        raise ValueError("this model continues relative to the held frame: pass the held frame's tokens (it needs at least one condition frame)")
+    tokens = generate_tokens(model, condition.flatten(1), latents * height * width, sampling, text, text_mask, generator, held=None if held is None else held.flatten(1))
     return tokens.view(batch, latents, height, width)
 
 

@@ -7,6 +7,12 @@ embedding say which (t, h, w) cell comes next. Blocks are pre-norm: RMSNorm, cau
 with QK-norm and grouped-query heads, then (Video2World stage) cross-attention to text token
 embeddings, then a SwiGLU MLP. Cross-attention output projections start at zero, so a stage-2
 model initialized from stage 1 computes exactly what stage 1 did until it learns to use the text.
+
+With `held_frame_anchor`, input position i also reads the embedding of the held frame's token i: the
+token the copy-last-frame guess puts in the cell it predicts (the condition frames with the last one
+held still, encoded; `cosmos_flow.worldmodel.frames.held_video`). Copying it is then a short path, and
+the model spends its learning on how the scene moves away from it. Held tokens are known before
+generation starts (they come from the condition alone), so reading them breaks no causality.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ class ARConfig:
     text_dim: int | None = None
     rope_base: float = 10000.0
     name: str = "tiny"
+    held_frame_anchor: bool = False  # each position also reads the held frame's token for the cell it predicts
 
     def __post_init__(self) -> None:
         self.latent_grid = tuple(int(size) for size in self.latent_grid)
@@ -149,6 +156,7 @@ class ARTransformer(nn.Module):
         super().__init__()
         self.config = config
         self.token_embedding = nn.Embedding(config.vocab_size + 1, config.dim)  # + the BOS token
+        self.held_embedding = nn.Embedding(config.vocab_size, config.dim) if config.held_frame_anchor else None
         self.blocks = nn.ModuleList(DecoderBlock(config) for _ in range(config.depth))
         self.norm = RMSNorm(config.dim)
         self.head = nn.Linear(config.dim, config.vocab_size, bias=False)
@@ -163,6 +171,8 @@ class ARTransformer(nn.Module):
         # Token embeddings at unit scale, like the sine-cosine table they are added to; linear layers
         # at GPT-2's 0.02, residual outputs shrunk with depth; cross-attention outputs at zero.
         nn.init.normal_(self.token_embedding.weight, std=1.0)
+        if self.held_embedding is not None:
+            nn.init.normal_(self.held_embedding.weight, std=1.0)
         residual_std = INIT_STD / math.sqrt(2 * self.config.depth)
         for block in self.blocks:
             for module in block.modules():
@@ -194,13 +204,15 @@ class ARTransformer(nn.Module):
         text: Tensor | None = None,
         text_mask: Tensor | None = None,
         cache: list[BlockCache] | None = None,
+        held: Tensor | None = None,
     ) -> Tensor:
         """Logits Float[B, n, vocab_size] at positions start .. start+n-1 for inputs Long[B, n] (see `shift_right`).
 
         text Float[B, S, text_dim] and text_mask Bool[B, S] (True on real tokens) are required when
         the model has cross-attention and ignored otherwise. With a cache, `inputs` are the ones
         not seen yet, `start` must equal the number already cached, and the text must be the
-        one of the first call (its keys and values are cached then).
+        one of the first call (its keys and values are cached then). held Long[B, n]: the held
+        frame's tokens at these positions (required by, and only read by, a held-frame-anchored model).
         """
         end = start + inputs.shape[1]
         if end > self.config.max_tokens:
@@ -212,6 +224,10 @@ class ARTransformer(nn.Module):
         if self.has_text and text is None:
             raise ValueError("this model attends to text (stage 2): pass text embeddings and their mask")
         x = self.token_embedding(inputs) + self.absolute_position[start:end].to(self.token_embedding.weight.dtype)
+        if self.held_embedding is not None:
+            if held is None or held.shape != inputs.shape:
+                raise ValueError(f"this model reads the held frame's tokens at every position: pass held tokens shaped like the inputs {tuple(inputs.shape)}")
+            x = x + self.held_embedding(held)
         rope = (self.rope_cos[start:end], self.rope_sin[start:end])
         text = text if self.has_text else None
         text_mask = text_mask if self.has_text else None
@@ -219,13 +235,14 @@ class ARTransformer(nn.Module):
             x = block(x, rope, text, text_mask, None if cache is None else cache[index])
         return self.head(self.norm(x))
 
-    def logits(self, tokens: Tensor, text: Tensor | None = None, text_mask: Tensor | None = None, corrupted: Tensor | None = None) -> Tensor:
+    def logits(self, tokens: Tensor, text: Tensor | None = None, text_mask: Tensor | None = None, corrupted: Tensor | None = None, held: Tensor | None = None) -> Tensor:
         """Teacher-forced logits [B, L, vocab] predicting each of tokens [B, L] from the ones before it.
 
         corrupted: the tokens the model reads instead of `tokens` (same shape), e.g. with some
-        replaced by random ones; the predictions are still scored against `tokens`.
+        replaced by random ones; the predictions are still scored against `tokens`. held: the held
+        frame's tokens [B, L] (anchored models).
         """
-        return self(self.shift_right(tokens if corrupted is None else corrupted), 0, text, text_mask)
+        return self(self.shift_right(tokens if corrupted is None else corrupted), 0, text, text_mask, held=held)
 
 
 def load_stage_one(model: ARTransformer, state_dict: dict[str, Tensor]) -> None:

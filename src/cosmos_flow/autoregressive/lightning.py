@@ -31,11 +31,13 @@ class ARModule(pl.LightningModule):
         max_steps: int = 300,
         corruption_rate: float = 0.0,
         condition_latents: list[int] | None = None,
+        held_condition_latents: list[int] | None = None,
     ):
         super().__init__()
         self.save_hyperparameters()
         self.model = ARTransformer(ARConfig.from_dict(model_config))
         self.condition_latents = list(condition_latents or [1, 2])
+        self.held_condition_latents = list(held_condition_latents or [])  # what the batches' "held" tokens are for (anchored models)
         check_corruption_rate(corruption_rate)
         self._val_totals = TokenMetricTotals()
 
@@ -44,7 +46,7 @@ class ARModule(pl.LightningModule):
         self.log_dict(values, batch_size=metrics.count, prog_bar=prefix == "train")
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
-        metrics = batch_metrics(self.model, batch, self.condition_latents, self.hparams.corruption_rate)
+        metrics = batch_metrics(self.model, batch, self.condition_latents, self.hparams.corruption_rate, self.held_condition_latents)
         self._log_metrics("train", metrics)
         return metrics.loss
 
@@ -52,7 +54,7 @@ class ARModule(pl.LightningModule):
         self._val_totals = TokenMetricTotals()
 
     def validation_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
-        self._val_totals.add(batch_metrics(self.model, batch, [VAL_CONDITION_LATENTS]))
+        self._val_totals.add(batch_metrics(self.model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=self.held_condition_latents))
 
     def on_validation_epoch_end(self) -> None:
         if self._val_totals.count:

@@ -48,14 +48,17 @@ def corrupt_tokens(tokens: Tensor, rate: float, vocab_size: int, generator: torc
     return torch.where(replace, noise, tokens)
 
 
-def generated_mask(batch: int, length: int, tokens_per_frame: int, condition_latents: Sequence[int], generator: torch.Generator | None = None) -> Tensor:
-    """Bool[batch, length], True on the tokens scored: those after each clip's condition latent frames,
-    their number drawn per clip from `condition_latents` (e.g. [1, 2]: 1 or 1 + tc condition frames)."""
+def draw_condition_latents(batch: int, length: int, tokens_per_frame: int, condition_latents: Sequence[int], generator: torch.Generator | None = None) -> Tensor:
+    """Long[batch]: each clip's number of condition latent frames, drawn from `condition_latents` (e.g. [1, 2]: 1 or 1 + tc frames)."""
     choices = torch.as_tensor(list(condition_latents), dtype=torch.long)
     if choices.numel() == 0 or bool((choices < 0).any()) or int(choices.max()) * tokens_per_frame >= length:
         raise ValueError(f"condition_latents must be non-empty and leave tokens to predict in a {length}-token clip, got {list(condition_latents)}")
-    picked = choices[torch.randint(len(choices), (batch,), generator=generator)]
-    return torch.arange(length)[None, :] >= (picked * tokens_per_frame)[:, None]
+    return choices[torch.randint(len(choices), (batch,), generator=generator)]
+
+
+def generated_mask(counts: Tensor, length: int, tokens_per_frame: int) -> Tensor:
+    """Bool[batch, length], True on the tokens scored: those after each clip's `counts[b]` condition latent frames."""
+    return torch.arange(length)[None, :] >= (counts * tokens_per_frame)[:, None]
 
 
 def next_token_metrics(logits: Tensor, targets: Tensor, mask: Tensor) -> TokenMetrics:
@@ -66,14 +69,25 @@ def next_token_metrics(logits: Tensor, targets: Tensor, mask: Tensor) -> TokenMe
     return TokenMetrics(loss, accuracy, int(scored_targets.numel()))
 
 
-def batch_metrics(model: ARTransformer, batch: dict[str, Tensor], condition_latents: Sequence[int], corruption_rate: float = 0.0) -> TokenMetrics:
-    """The objective on a batch {"tokens": Long[B, L], and for a text model "text", "text_mask"}: the model reads
-    the (corrupted) tokens and is scored on the clean ones after each clip's condition latent frames."""
+def batch_metrics(
+    model: ARTransformer, batch: dict[str, Tensor], condition_latents: Sequence[int], corruption_rate: float = 0.0, held_condition_latents: Sequence[int] = ()
+) -> TokenMetrics:
+    """The objective on a batch {"tokens": Long[B, L], for a text model "text", "text_mask", for an anchored model "held"
+    Long[B, A, L], the held frame's tokens for each entry of `held_condition_latents`}: the model reads the
+    (corrupted) tokens (and the held frame of the condition drawn) and is scored on the clean ones after each clip's
+    condition latent frames."""
     tokens = batch["tokens"]
     config = model.config
-    mask = generated_mask(tokens.shape[0], tokens.shape[1], config.tokens_per_frame, condition_latents).to(tokens.device)
+    counts = draw_condition_latents(tokens.shape[0], tokens.shape[1], config.tokens_per_frame, condition_latents)
+    mask = generated_mask(counts, tokens.shape[1], config.tokens_per_frame).to(tokens.device)
+    held = None
+    if config.held_frame_anchor:
+        if "held" not in batch or any(int(count) not in held_condition_latents for count in counts):
+            raise ValueError(f"this model reads the held frame: the batch needs held tokens for {list(condition_latents)} condition latent frames (it has {list(held_condition_latents)})")
+        which = torch.tensor([list(held_condition_latents).index(int(count)) for count in counts], device=tokens.device)
+        held = batch["held"][torch.arange(tokens.shape[0], device=tokens.device), which]
     corrupted = corrupt_tokens(tokens, corruption_rate, config.vocab_size)
-    logits = model.logits(tokens, batch.get("text"), batch.get("text_mask"), corrupted=corrupted)
+    logits = model.logits(tokens, batch.get("text"), batch.get("text_mask"), corrupted=corrupted, held=held)
     return next_token_metrics(logits, tokens, mask)
 
 

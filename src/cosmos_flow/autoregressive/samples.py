@@ -55,7 +55,8 @@ def sample_videos(
     truth = batch["tokens"].view(count, latents, height, width)
     generator = torch.Generator().manual_seed(seed)
     started = time.perf_counter()
-    sampled = continue_tokens(model.eval(), truth[:, :condition_latents], latents, sampling, batch.get("text"), batch.get("text_mask"), generator)
+    held = clips.held_for(condition_latents)[:count].view(count, latents, height, width) if model.config.held_frame_anchor else None
+    sampled = continue_tokens(model.eval(), truth[:, :condition_latents], latents, sampling, batch.get("text"), batch.get("text_mask"), generator, held)
     seconds = time.perf_counter() - started
     made = count * (latents - condition_latents) * height * width
     decoded = tokenizer.decode_indices(torch.cat([truth, sampled]))

@@ -93,27 +93,35 @@ def generate_tokens(
     text_mask: Tensor | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
+    held: Tensor | None = None,
 ) -> Tensor:
     """Extend prefix Long[B, C] (the condition tokens; C may be 0) to Long[B, length] by sampling.
 
     length is at most the model's window (`config.max_tokens`); longer videos are made window by
-    window (`cosmos_flow.autoregressive.generate`).
+    window (`cosmos_flow.autoregressive.generate`). held Long[B, length]: the held frame's tokens,
+    for a held-frame-anchored model.
     """
     if not prefix.shape[1] <= length <= model.config.max_tokens:
         raise ValueError(f"cannot extend {prefix.shape[1]} tokens to {length}: the length must lie between the prefix and the window of {model.config.max_tokens} tokens")
     tokens = prefix
     if tokens.shape[1] == length:
         return tokens
+
+    def held_at(start: int, count: int) -> Tensor | None:
+        return None if held is None else held[:, start : start + count]
+
     cache = model.new_cache() if use_cache else None
-    logits = model(_after_bos(model, tokens), 0, text, text_mask, cache)[:, -1]
+    inputs = _after_bos(model, tokens)
+    logits = model(inputs, 0, text, text_mask, cache, held=held_at(0, inputs.shape[1]))[:, -1]
     while True:
         tokens = torch.cat([tokens, sample_next(logits, params, generator)[:, None]], dim=1)
         if tokens.shape[1] == length:
             return tokens
         if use_cache:
-            logits = model(tokens[:, -1:], tokens.shape[1], text, text_mask, cache)[:, -1]
+            logits = model(tokens[:, -1:], tokens.shape[1], text, text_mask, cache, held=held_at(tokens.shape[1], 1))[:, -1]
         else:
-            logits = model(_after_bos(model, tokens), 0, text, text_mask)[:, -1]
+            inputs = _after_bos(model, tokens)
+            logits = model(inputs, 0, text, text_mask, held=held_at(0, inputs.shape[1]))[:, -1]
 
 
 def _after_bos(model: ARTransformer, tokens: Tensor) -> Tensor:

@@ -97,6 +97,7 @@ def train_stage(
         max_steps=params.max_steps,
         corruption_rate=params.corruption_rate,
         condition_latents=params.condition_latents,
+        held_condition_latents=train.held_condition_latents,
     )
     if init_from is not None:
         load_stage_one(module.model, init_from.state_dict())
@@ -140,7 +141,7 @@ def evaluate(model: ARTransformer, clips: TokenClips, batch_size: int = 16) -> d
     totals = TokenMetricTotals()
     for first in range(0, len(clips), batch_size):
         batch = {name: tensor.to(device) for name, tensor in clips[first : first + batch_size].items()}
-        totals.add(batch_metrics(model, batch, [VAL_CONDITION_LATENTS]))
+        totals.add(batch_metrics(model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=clips.held_condition_latents))
     mean = totals.mean()
     return {
         "val_loss": float(mean.loss),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from cosmos_flow.autoregressive.data import TokenClips, training_captions
 from cosmos_flow.autoregressive.gpt import ARTransformer
+from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS
 from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.samples import sample_videos, write_samples
 from cosmos_flow.autoregressive.sampling import SamplingParams
@@ -76,9 +77,21 @@ def _train_params(params: AutoregressivePipelineParams, stage: str) -> ARTrainPa
     return from_params(ARTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"autoregressive.{stage}.train")
 
 
+def _held_condition_latents(params: AutoregressivePipelineParams) -> list[int]:
+    """The condition lengths an anchored model needs held frames for: training draws, validation and samples."""
+    model = from_params(ModelSettings, params.model, "autoregressive.model")
+    if not model.overrides.get("held_frame_anchor", False):
+        return []
+    lengths = {VAL_CONDITION_LATENTS, _samples(params).condition_latent_frames}
+    for stage in ("video", "v2w"):
+        lengths |= set(_train_params(params, stage).condition_latents)
+    return sorted(lengths)
+
+
 def encode_tokens(table: pd.DataFrame, tokenizer_dv: ModelArtifact, autoregressive: dict) -> LatentClips:
     """The train and val clips through the DV tokenizer, once: training reads token indices, never pixels."""
-    return encode_training_clips(tokenizer_dv, table, _data(_params(autoregressive)), kind="dv", tokenizer_name=TOKENIZER_NAME)
+    params = _params(autoregressive)
+    return encode_training_clips(tokenizer_dv, table, _data(params), kind="dv", tokenizer_name=TOKENIZER_NAME, held_condition_latents=_held_condition_latents(params))
 
 
 def embed_captions(tokens: LatentClips, autoregressive: dict) -> CaptionEmbeddings:
