@@ -8,17 +8,20 @@ corners make feature matches ambiguous).
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
-from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 
-@cache
 def _texture_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="cosmos_flow_textures_"))
+    """One cache folder for every process: a texture's name is the hash of what draws it, so files are shared and
+    reused, and runs do not leave a new folder behind each time."""
+    folder = Path(tempfile.gettempdir()) / "cosmos_flow_textures"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _pattern(rng: np.random.Generator, size: int, scales: tuple[int, ...]) -> np.ndarray:
@@ -40,5 +43,7 @@ def texture_file(rgb: tuple[float, float, float], seed: int, size: int = 256, co
         rng = np.random.default_rng(seed)
         shade = 1.0 - contrast + contrast * 2 * _pattern(rng, size, scales)  # mean about 1
         image = np.clip(shade[..., None] * np.asarray(rgb, np.float32)[None, None, :], 0, 1)
-        cv2.imwrite(str(path), cv2.cvtColor((image * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.png")  # workers may draw the same texture at once
+        cv2.imwrite(str(partial), cv2.cvtColor((image * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
+        os.replace(partial, path)
     return str(path)
