@@ -10,7 +10,6 @@ throughput in tokens per second.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 
 import pytorch_lightning as pl
@@ -21,6 +20,7 @@ from cosmos_flow.autoregressive.data import TokenClips, TokenDataModule
 from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer, load_stage_one, parameter_count
 from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS, ARModule
 from cosmos_flow.autoregressive.objective import TokenMetricTotals, batch_metrics, check_corruption_rate, copy_previous_frame_accuracy
+from cosmos_flow.training import FitSettings, fit
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +42,16 @@ class ARTrainParams:
     accelerator: str = "auto"
     log_every_steps: int = 10
     progress_bar: bool = False
+    gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
-        if min(self.max_steps, self.batch_size, self.val_every_steps, self.log_every_steps) < 1:
-            raise ValueError("max_steps, batch_size, val_every_steps and log_every_steps must be at least 1")
+        self.fit_settings()  # checks the steps, intervals and clipping
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
         check_corruption_rate(self.corruption_rate)
+
+    def fit_settings(self) -> FitSettings:
+        return FitSettings(self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar)
 
 
 @dataclass
@@ -55,24 +60,6 @@ class StageResult:
 
     model: ARTransformer
     metrics: dict[str, float]
-
-
-class TokenThroughput(pl.Callback):
-    """Training tokens per second, timed over the training steps only (not validation or setup)."""
-
-    def __init__(self):
-        self.tokens, self.seconds, self._started = 0, 0.0, 0.0
-
-    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
-        self._started = time.perf_counter()
-
-    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
-        self.seconds += time.perf_counter() - self._started
-        self.tokens += batch["tokens"].numel()
-
-    @property
-    def tokens_per_second(self) -> float:
-        return self.tokens / self.seconds if self.seconds else float("nan")
 
 
 def train_stage(
@@ -104,26 +91,9 @@ def train_stage(
     if logger is not None:
         logger.log_hyperparams({"ar_parameters": parameter_count(module.model), "ar_size": config.name, "ar_text": config.text_dim is not None})
     data = TokenDataModule(train, val, params.batch_size, params.max_steps, params.seed)
-    throughput = TokenThroughput()
-    trainer = pl.Trainer(
-        max_steps=params.max_steps,
-        val_check_interval=min(params.val_every_steps, params.max_steps),
-        check_val_every_n_epoch=None,
-        limit_val_batches=0 if data.val is None else 1.0,
-        num_sanity_val_steps=0,
-        logger=logger or False,
-        log_every_n_steps=params.log_every_steps,
-        enable_checkpointing=False,
-        callbacks=[throughput],
-        enable_progress_bar=params.progress_bar,
-        enable_model_summary=False,
-        precision=params.precision,
-        accelerator=params.accelerator,
-        devices=1,
-    )
-    started = time.perf_counter()
-    trainer.fit(module, datamodule=data)
-    metrics = {"train_tokens_per_s": throughput.tokens_per_second, "train_seconds": time.perf_counter() - started, "parameters": parameter_count(module.model)}
+    result = fit(module, data, params.fit_settings(), has_validation=data.val is not None, logger=logger)
+    tokens_per_step = params.batch_size * train.tokens.shape[1]
+    metrics = {"train_tokens_per_s": result.steps_per_second * tokens_per_step, "train_seconds": result.wall_seconds, "parameters": parameter_count(module.model)}
     if val is None or len(val) == 0:
         log.warning("there are no validation clips: the val_* numbers of %s are measured on the training clips", config.name)
     metrics.update(evaluate(module.model, val if val is not None and len(val) else train, params.batch_size))  # on the training device

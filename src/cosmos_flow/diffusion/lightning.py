@@ -7,7 +7,6 @@ Its hyperparameters are plain dicts, lists and numbers, so checkpoints load with
 from __future__ import annotations
 
 import tempfile
-import time
 from collections import deque
 
 import pytorch_lightning as pl
@@ -126,22 +125,6 @@ class DiffusionModule(pl.LightningModule):
     def final_training_loss(self) -> float:
         """The mean loss of the last steps (NaN before any step)."""
         return float(torch.stack(list(self.recent_losses)).mean()) if self.recent_losses else float("nan")
-
-
-class StepTimer(pl.Callback):
-    """Wall time spent in training steps alone (validation and sample videos excluded), for steps/s figures."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.steps = 0
-        self._started = 0.0
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        self._started = time.perf_counter()
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        self.seconds += time.perf_counter() - self._started
-        self.steps += 1
 
 
 class SampleVideoCallback(pl.Callback):

@@ -18,9 +18,10 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
-from cosmos_flow.diffusion.lightning import DiffusionModule, SampleVideoCallback, StepTimer
+from cosmos_flow.diffusion.lightning import DiffusionModule, SampleVideoCallback
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
+from cosmos_flow.training import FitSettings, LoaderData, fit
 from cosmos_flow.worldmodel.latents import LatentClips
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class DiffusionTrainParams:
     sigma_buckets: int = 4  # losses are logged per σ range
     val_every_steps: int = 200
     log_every_steps: int = 10
-    gradient_clip: float = 1.0
+    gradient_clip_norm: float | None = 1.0  # clip the gradient's global norm to this (None: no clipping)
     seed: int = 0
     precision: str = "32-true"
     accelerator: str = "auto"
@@ -47,10 +48,14 @@ class DiffusionTrainParams:
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        if min(self.max_steps, self.batch_size, self.val_every_steps, self.log_every_steps, self.sigma_buckets) < 1:
-            raise ValueError("max_steps, batch_size, val_every_steps, log_every_steps and sigma_buckets must be at least 1")
+        self.fit_settings()  # checks the steps, intervals and clipping
+        if min(self.batch_size, self.sigma_buckets) < 1:
+            raise ValueError("batch_size and sigma_buckets must be at least 1")
         if not 0.0 <= self.caption_dropout < 1.0:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
+
+    def fit_settings(self) -> FitSettings:
+        return FitSettings(self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar)
 
     def module_settings(self) -> dict:
         """The DiffusionModule hyperparameters these params set."""
@@ -129,36 +134,19 @@ def train_diffusion(
     train_loader = DataLoader(train, batch_size=params.batch_size, sampler=sampler, num_workers=params.num_workers)
     has_val = val is not None and len(val) > 0
     val_loader = DataLoader(val, batch_size=params.batch_size) if has_val else None
-    timer = StepTimer()
-    trainer = pl.Trainer(
-        max_steps=params.max_steps,
-        val_check_interval=min(params.val_every_steps, params.max_steps) if has_val else None,
-        check_val_every_n_epoch=None,
-        limit_val_batches=1.0 if has_val else 0,
-        num_sanity_val_steps=0,
-        logger=logger or False,
-        log_every_n_steps=params.log_every_steps,
-        enable_checkpointing=False,
-        callbacks=[timer] + ([samples] if samples is not None else []),
-        enable_progress_bar=params.progress_bar,
-        enable_model_summary=False,
-        gradient_clip_val=params.gradient_clip or None,
-        precision=params.precision,
-        accelerator=params.accelerator,
-        devices=1,
-    )
-    trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader)
+    data = LoaderData(train_loader, val_loader)
+    result = fit(module, data, params.fit_settings(), has_val, logger, [samples] if samples is not None else [])
     trained = module.denoiser.eval().cpu().float()
     summary = {
         "final_train_loss": module.final_training_loss(),
-        "steps": float(timer.steps),
-        "train_seconds": timer.seconds,
-        "steps_per_second": timer.steps / timer.seconds if timer.seconds else float("nan"),
-        "samples_per_second": timer.steps * params.batch_size / timer.seconds if timer.seconds else float("nan"),
+        "steps": float(result.steps),
+        "train_seconds": result.step_seconds,
+        "steps_per_second": result.steps_per_second,
+        "samples_per_second": result.steps_per_second * params.batch_size,
     }
     if has_val:
         summary.update(validation_losses(trained, val, module, params.batch_size))
-    log.info("trained %d steps in %.1f s (%.1f steps/s), final loss %.4f", timer.steps, timer.seconds, summary["steps_per_second"], summary["final_train_loss"])
+    log.info("trained %d steps in %.1f s (%.1f steps/s), final loss %.4f", result.steps, result.step_seconds, summary["steps_per_second"], summary["final_train_loss"])
     if logger is not None:
         logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
     return TrainResult(trained, summary)

@@ -1,22 +1,16 @@
-"""Train a video tokenizer with Lightning, resuming from `checkpoint_dir/last.ckpt` when there is one."""
+"""Train a video tokenizer (cosmos_flow.training's harness), resuming from `checkpoint_dir/last.ckpt` when there is one."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import Logger
 
 from cosmos_flow.tokenizer.data import TokenizerDataModule
 from cosmos_flow.tokenizer.lightning import TokenizerModule
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer, TokenizerConfig
-
-log = logging.getLogger(__name__)
-
-LAST_CHECKPOINT = "last.ckpt"
+from cosmos_flow.training import FitSettings, fit
 
 
 @dataclass
@@ -45,16 +39,18 @@ class TokenizerTrainParams:
     gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
-        if self.max_steps < 1 or self.val_every_steps < 1 or self.log_every_steps < 1:
-            raise ValueError("max_steps, val_every_steps and log_every_steps must be at least 1")
-        if self.gradient_clip_norm is not None and self.gradient_clip_norm <= 0:
-            raise ValueError(f"gradient_clip_norm must be positive or null (no clipping), got {self.gradient_clip_norm}")
+        self.fit_settings()  # checks the steps, intervals and clipping
         betas = self.betas if isinstance(self.betas, (list, tuple)) else [self.betas]
         if len(betas) != 2 or not all(isinstance(beta, (int, float)) and 0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"betas must be two numbers in [0, 1), AdamW's (beta1, beta2), e.g. [0.9, 0.99] (got {self.betas!r})")
         self.betas = (float(betas[0]), float(betas[1]))
         if self.spread_weight < 0 or self.object_weight < 0:
             raise ValueError(f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and {self.object_weight}")
+
+    def fit_settings(self) -> FitSettings:
+        return FitSettings(
+            self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar, self.checkpoint_dir
+        )
 
 
 def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datamodule: TokenizerDataModule, logger: Logger | None = None) -> CausalVideoTokenizer:
@@ -82,38 +78,5 @@ def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datam
     module.tokenizer.check_input(data.frames, data.crop, data.crop)
     if logger is not None:
         logger.log_hyperparams({"tokenizer_parameters": sum(p.numel() for p in module.tokenizer.parameters())})
-    callbacks, resume_from = [], None
-    if params.checkpoint_dir is not None:
-        every = min(params.val_every_steps, params.max_steps)
-        # Only last.ckpt, always under that name (no last-v1.ckpt when one exists): it is what a rerun resumes from.
-        checkpoint = ModelCheckpoint(dirpath=params.checkpoint_dir, save_last=True, save_top_k=0, every_n_train_steps=every, enable_version_counter=False)
-        callbacks.append(checkpoint)
-        last = Path(params.checkpoint_dir) / LAST_CHECKPOINT
-        resume_from = str(last) if last.exists() else None
-    has_validation = len(datamodule.val_clips) > 0
-    trainer = pl.Trainer(
-        max_steps=params.max_steps,
-        val_check_interval=min(params.val_every_steps, params.max_steps),
-        check_val_every_n_epoch=None,
-        limit_val_batches=1.0 if has_validation else 0,
-        num_sanity_val_steps=0,
-        logger=logger or False,
-        log_every_n_steps=params.log_every_steps,
-        enable_checkpointing=params.checkpoint_dir is not None,
-        callbacks=callbacks,
-        enable_progress_bar=params.progress_bar,
-        enable_model_summary=False,
-        gradient_clip_val=params.gradient_clip_norm,
-        gradient_clip_algorithm="norm",
-        precision=params.precision,
-        accelerator=params.accelerator,
-        devices=1,
-        deterministic=False,
-    )
-    if resume_from is not None:
-        log.info("resuming tokenizer training from %s", resume_from)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
-    if params.checkpoint_dir is not None:
-        # every_n_train_steps may not divide max_steps: make sure last.ckpt holds the final state.
-        trainer.save_checkpoint(Path(params.checkpoint_dir) / LAST_CHECKPOINT, weights_only=False)
+    fit(module, datamodule, params.fit_settings(), has_validation=len(datamodule.val_clips) > 0, logger=logger)
     return module.tokenizer.eval().cpu()
