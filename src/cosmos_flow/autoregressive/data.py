@@ -16,7 +16,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
-from cosmos_flow.worldmodel.latents import LatentClips
+from cosmos_flow.worldmodel.latents import LatentClips, held_encoding
 
 UNCAPTIONED = "a video"  # what stage 2 reads for a clip without a caption (the text encoder refuses blank text)
 
@@ -52,9 +52,7 @@ class TokenClips(Dataset):
 
     def held_for(self, condition_latents: int) -> Tensor:
         """The held frames' tokens Long[N, t*h*w] for `condition_latents` condition latent frames."""
-        if self.held is None or condition_latents not in self.held_condition_latents:
-            raise ValueError(f"no held frames were encoded for {condition_latents} condition latent frames (there are {self.held_condition_latents}); encode them with the clips")
-        return self.held[:, self.held_condition_latents.index(condition_latents)]
+        return held_encoding(self.held, self.held_condition_latents, condition_latents)
 
     def __len__(self) -> int:
         return self.tokens.shape[0]

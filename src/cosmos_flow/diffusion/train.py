@@ -22,7 +22,7 @@ from cosmos_flow.diffusion.lightning import DiffusionModule, SampleVideoCallback
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.training import FitSettings, LoaderData, fit
-from cosmos_flow.worldmodel.latents import LatentClips
+from cosmos_flow.worldmodel.latents import LatentClips, held_encoding
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,7 @@ class LatentTextData(Dataset):
 
     def held_for(self, condition_latents: int) -> Tensor:
         """The held frames [N, C, T, H, W] for `condition_latents` condition latent frames."""
-        if self.held is None or condition_latents not in self.held_condition_latents:
-            raise ValueError(f"no held frames were encoded for {condition_latents} condition latent frames (there are {self.held_condition_latents})")
-        return self.held[:, self.held_condition_latents.index(condition_latents)]
+        return held_encoding(self.held, self.held_condition_latents, condition_latents)
 
     def with_held_for(self, condition_latents: Sequence[int]) -> LatentTextData:
         """These clips with only the held frames of `condition_latents`, in that order (what training draws from)."""

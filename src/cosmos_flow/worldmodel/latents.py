@@ -36,6 +36,16 @@ _LIST_FIELDS = ("captions", "clip_ids", "splits", "scenarios")
 _OPTIONAL_TENSORS = ("indices", "held", "held_indices")
 
 
+def held_encoding(held: torch.Tensor | None, held_condition_latents: Sequence[int], condition_latents: int) -> torch.Tensor:
+    """The entry of `held` [N, A, ...] (one per entry of `held_condition_latents`) for `condition_latents`."""
+    if held is None or condition_latents not in held_condition_latents:
+        raise ValueError(
+            f"no held frames were encoded for {condition_latents} condition latent frames (there are {list(held_condition_latents)}); "
+            f"these clips have no held-frame encoding for {condition_latents}: encode them with it"
+        )
+    return held[:, list(held_condition_latents).index(condition_latents)]
+
+
 @dataclass
 class LatentClips:
     """One row per clip: latents Float[N, C, t, h, w] (DV: FSQ codes), indices Long[N, t, h, w] (DV only) and per-clip lists.
@@ -68,9 +78,7 @@ class LatentClips:
 
     def held_for(self, condition_latents: int) -> torch.Tensor:
         """The held-frame encodings [N, C, t, h, w] for `condition_latents` condition latent frames."""
-        if self.held is None or condition_latents not in self.held_condition_latents:
-            raise ValueError(f"these latents hold no held-frame encoding for {condition_latents} condition latent frames (they have {self.held_condition_latents})")
-        return self.held[:, self.held_condition_latents.index(condition_latents)]
+        return held_encoding(self.held, self.held_condition_latents, condition_latents)
 
     def __len__(self) -> int:
         return self.latents.shape[0]
