@@ -46,7 +46,16 @@ def generation_speed(model: ARTransformer, condition_latents: int, batch: int, u
 
     def run():
         sampling = SamplingParams(top_p=0.9)
-        generate_tokens(model, prefix, model.config.max_tokens, sampling, text, mask, generator=torch.Generator().manual_seed(0), use_cache=use_cache)
+        generate_tokens(
+            model,
+            prefix,
+            model.config.max_tokens,
+            sampling,
+            text,
+            mask,
+            generator=torch.Generator().manual_seed(0),
+            use_cache=use_cache,
+        )
 
     return made / fastest(run, repeats)
 
@@ -101,23 +110,38 @@ def main() -> None:
             for batch in (int(size) for size in args.generation_batches.split(",")):
                 with_cache = generation_speed(model, condition, batch, True, args.repeats)
                 without_cache = generation_speed(model, condition, batch, False, args.repeats)
-                what, speedup = f"generate {stage}, {condition} cond. latents, batch {batch}", with_cache / without_cache
+                what, speedup = (
+                    f"generate {stage}, {condition} cond. latents, batch {batch}",
+                    with_cache / without_cache,
+                )
                 speedups.append((what, speedup))
                 rows += [
                     (f"{what}, KV cache", f"{with_cache:,.0f} tokens/s", f"{speedup:.1f}x"),
                     (f"{what}, no cache", f"{without_cache:,.0f} tokens/s", "1.0x"),
                 ]
     rows += [
-        ("train stage 1 (video)", f"{training_speed(video, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
-        ("train stage 2 (+ text)", f"{training_speed(v2w, args.batch_size, args.steps, args.repeats):,.0f} tokens/s", ""),
+        (
+            "train stage 1 (video)",
+            f"{training_speed(video, args.batch_size, args.steps, args.repeats):,.0f} tokens/s",
+            "",
+        ),
+        (
+            "train stage 2 (+ text)",
+            f"{training_speed(v2w, args.batch_size, args.steps, args.repeats):,.0f} tokens/s",
+            "",
+        ),
     ]
-    print(f"generation: 1 or 2 condition latent frames (1 or 9 frames) -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}")
+    print(
+        f"generation: 1 or 2 condition latent frames (1 or 9 frames) -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}"
+    )
     width = max(len(row[0]) for row in rows)
     print(f"{'what':<{width}}  {'speed':>18}  {'vs no cache':>11}")
     for name, speed, ratio in rows:
         print(f"{name:<{width}}  {speed:>18}  {ratio:>11}")
     for what, speedup in speedups:
-        print(f"[{'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}] {what}: KV cache {speedup:.1f}x (target >= {TARGET_SPEEDUP:g}x)")
+        print(
+            f"[{'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}] {what}: KV cache {speedup:.1f}x (target >= {TARGET_SPEEDUP:g}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -37,11 +37,16 @@ TEXT_TOKENS, TEXT_DIM = 32, 384
 PROMPT = "a red ball drops onto a table"
 
 
-def training_speed(denoiser: DiffusionDenoiser, latent_shape: tuple[int, ...], batch_size: int, steps: int, repeats: int) -> float:
+def training_speed(
+    denoiser: DiffusionDenoiser, latent_shape: tuple[int, ...], batch_size: int, steps: int, repeats: int
+) -> float:
     """Training steps per second (forward, backward, optimizer step)."""
     generator = torch.Generator().manual_seed(0)
     latents = torch.randn(batch_size, *latent_shape, generator=generator) * 0.5
-    context, mask = torch.randn(batch_size, TEXT_TOKENS, TEXT_DIM, generator=generator), torch.ones(batch_size, TEXT_TOKENS, dtype=torch.bool)
+    context, mask = (
+        torch.randn(batch_size, TEXT_TOKENS, TEXT_DIM, generator=generator),
+        torch.ones(batch_size, TEXT_TOKENS, dtype=torch.bool),
+    )
     condition = ConditionSampling() if denoiser.config.condition_mask else None
     optimizer = torch.optim.AdamW(denoiser.parameters(), lr=1e-4)
     denoiser.train()
@@ -59,10 +64,14 @@ def training_speed(denoiser: DiffusionDenoiser, latent_shape: tuple[int, ...], b
     return steps / seconds
 
 
-def world_model(text2world: DiffusionDenoiser, video2world: DiffusionDenoiser, frames: int, resolution: int, guidance: float) -> DiffusionWorldModel:
+def world_model(
+    text2world: DiffusionDenoiser, video2world: DiffusionDenoiser, frames: int, resolution: int, guidance: float
+) -> DiffusionWorldModel:
     tokenizer = CausalVideoTokenizer(get_config("cv-tiny-8x8x8")).eval()
     config = {"resolution": [resolution, resolution], "frames": frames, "fps": 8.0, "sampling": {"guidance": guidance}}
-    return DiffusionWorldModel("bench", "v2w", {"t2w": text2world, "v2w": video2world}, config, tokenizer, TextEncoder(max_tokens=TEXT_TOKENS))
+    return DiffusionWorldModel(
+        "bench", "v2w", {"t2w": text2world, "v2w": video2world}, config, tokenizer, TextEncoder(max_tokens=TEXT_TOKENS)
+    )
 
 
 def main() -> None:
@@ -79,20 +88,38 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    latent_shape = (LATENT_CHANNELS, 1 + (args.frames - 1) // TEMPORAL, args.resolution // SPATIAL, args.resolution // SPATIAL)
-    print(f"window: {args.frames} frames at {args.resolution}x{args.resolution} = latents {latent_shape}; torch threads {torch.get_num_threads()}")
-    past = np.random.default_rng(0).integers(0, 255, (1 + TEMPORAL, args.resolution, args.resolution, 3), dtype=np.uint8)
+    latent_shape = (
+        LATENT_CHANNELS,
+        1 + (args.frames - 1) // TEMPORAL,
+        args.resolution // SPATIAL,
+        args.resolution // SPATIAL,
+    )
+    print(
+        f"window: {args.frames} frames at {args.resolution}x{args.resolution} = latents {latent_shape}; torch threads {torch.get_num_threads()}"
+    )
+    past = np.random.default_rng(0).integers(
+        0, 255, (1 + TEMPORAL, args.resolution, args.resolution, 3), dtype=np.uint8
+    )
     steps_list = [int(steps) for steps in args.sampling_steps.split(",")]
 
     training_rows, generation_rows = [], []
     for size in args.sizes.split(","):
         torch.manual_seed(0)
-        text2world = DiffusionDenoiser(dit_config(size, text_dim=TEXT_DIM, max_grid=(latent_shape[1], latent_shape[2], latent_shape[3])), EDMConfig())
+        text2world = DiffusionDenoiser(
+            dit_config(size, text_dim=TEXT_DIM, max_grid=(latent_shape[1], latent_shape[2], latent_shape[3])),
+            EDMConfig(),
+        )
         video2world = video2world_from(text2world)
         parameters = sum(parameter.numel() for parameter in text2world.parameters())
         for stage, denoiser in (("t2w", text2world), ("v2w", video2world)):
             steps_per_second = training_speed(denoiser, latent_shape, args.batch_size, args.train_steps, args.repeats)
-            training_rows.append((f"{size} ({parameters / 1e6:.2f}M) {STAGES[stage]}", f"{steps_per_second:.2f}", f"{steps_per_second * args.batch_size:.1f}"))
+            training_rows.append(
+                (
+                    f"{size} ({parameters / 1e6:.2f}M) {STAGES[stage]}",
+                    f"{steps_per_second:.2f}",
+                    f"{steps_per_second * args.batch_size:.1f}",
+                )
+            )
         model = world_model(text2world, video2world, args.frames, args.resolution, args.guidance)
         for steps in steps_list:
             t2w = fastest(partial(model.generate, None, PROMPT, args.frames, 0, steps=steps), args.repeats)
@@ -104,7 +131,9 @@ def main() -> None:
     print(f"{'model':<{width}}  {'steps/s':>8}  {'samples/s':>9}")
     for name, steps, samples in training_rows:
         print(f"{name:<{width}}  {steps:>8}  {samples:>9}")
-    print(f"\ngeneration (Heun, guidance {args.guidance}, one {args.frames}-frame clip; Video2World continues {len(past)} frames)")
+    print(
+        f"\ngeneration (Heun, guidance {args.guidance}, one {args.frames}-frame clip; Video2World continues {len(past)} frames)"
+    )
     print(f"{'size':<6}  {'steps':>5}  {'Text2World s/clip':>17}  {'Video2World s/clip':>18}")
     for size, steps, t2w, v2w in generation_rows:
         print(f"{size:<6}  {steps:>5}  {t2w:>17.3f}  {v2w:>18.3f}")

@@ -24,7 +24,13 @@ from cosmos_flow.config import from_params
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.generation import load_world_models
 from cosmos_flow.evaluation.report import markdown_table
-from cosmos_flow.evaluation.tables import ALL_SCENARIOS, GEOMETRY_MEANS, baseline_comparison, geometry_table, physics_table
+from cosmos_flow.evaluation.tables import (
+    ALL_SCENARIOS,
+    GEOMETRY_MEANS,
+    baseline_comparison,
+    geometry_table,
+    physics_table,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOWN = [
@@ -54,10 +60,23 @@ def load_params(env: str, models_dir: str | None, episodes: int | None) -> Evalu
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default="base", help="configuration environment merged over conf/base (e.g. bench: all 10 test episodes)")
-    parser.add_argument("--models-dir", default=None, help="where the world models are (default: the parameters' models_dir)")
-    parser.add_argument("--episodes", type=int, default=None, help="episodes per scenario (physics) and orbit episodes (3D), overriding the parameters")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: the parameters' torch_threads)")
+    parser.add_argument(
+        "--env",
+        default="base",
+        help="configuration environment merged over conf/base (e.g. bench: all 10 test episodes)",
+    )
+    parser.add_argument(
+        "--models-dir", default=None, help="where the world models are (default: the parameters' models_dir)"
+    )
+    parser.add_argument(
+        "--episodes",
+        type=int,
+        default=None,
+        help="episodes per scenario (physics) and orbit episodes (3D), overriding the parameters",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch intra-op threads (default: the parameters' torch_threads)"
+    )
     args = parser.parse_args()
     params = load_params(args.env, args.models_dir, args.episodes)
     threads = args.threads or params.torch_threads
@@ -77,9 +96,17 @@ def main() -> None:
     geometry_seconds = time.perf_counter() - start
 
     names = [entry.entry.name + f" ({entry.entry.stage})" for entry in world_models]
-    print(f"world models in {params.models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}")
+    print(
+        f"world models in {params.models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}"
+    )
     overall = physics[physics["scenario"] == ALL_SCENARIOS]
-    columns = ["source", "kind", *[name for name in SHOWN if name in overall.columns], "seconds_per_episode", "episodes"]
+    columns = [
+        "source",
+        "kind",
+        *[name for name in SHOWN if name in overall.columns],
+        "seconds_per_episode",
+        "episodes",
+    ]
     for frames, group in overall.groupby("condition_frames"):
         print(f"\nphysics alignment, {frames} condition frame(s), all scenarios (mean [95% bootstrap interval]):")
         print(markdown_table(group, columns))
@@ -89,7 +116,9 @@ def main() -> None:
         print(markdown_table(wins, list(wins.columns)))
     print("\n3D consistency (orbit, 128x128):")
     if not geometry.empty:
-        print(markdown_table(geometry, ["source", "kind", "stage", *GEOMETRY_MEANS, "matches_per_pair", "videos", "note"]))
+        print(
+            markdown_table(geometry, ["source", "kind", "stage", *GEOMETRY_MEANS, "matches_per_pair", "videos", "note"])
+        )
     print(
         f"\nseconds: loading models {load_seconds:.1f}, physics {physics_seconds:.1f}, 3D consistency {geometry_seconds:.1f}, total {load_seconds + physics_seconds + geometry_seconds:.1f}"
     )

@@ -45,7 +45,20 @@ THRESHOLD = 0.4
 
 def reference_frames(path: Path) -> np.ndarray:
     """The frames the reference network sees: ffmpeg's own scaler at 48x27, as the package runs it."""
-    command = [ffmpeg_executable(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "48x27", "pipe:"]
+    command = [
+        ffmpeg_executable(),
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        "48x27",
+        "pipe:",
+    ]
     raw = subprocess.run(command, capture_output=True, check=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(-1, FRAME_SIZE[1], FRAME_SIZE[0], 3)
 
@@ -90,7 +103,9 @@ def compare(shots: list[tuple[int, int]], reference: list[tuple[int, int]]) -> s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batch-size", type=int, default=1, help="windows per forward pass (ours)")
-    parser.add_argument("--workers", type=int, default=None, help="windows computed in parallel (ours; default: one per core)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="windows computed in parallel (ours; default: one per core)"
+    )
     parser.add_argument("--repeats", type=int, default=1, help="timed runs per row; the fastest counts")
     args = parser.parse_args()
 
@@ -128,14 +143,22 @@ def main() -> None:
     for name, times in rows.items():
         seconds = min(times)
         agreement = compare(results[name], reference)
-        print(f"{name:<34}{seconds:>9.1f}{frames / seconds:>10.0f}{reference_seconds / seconds:>9.2f}x{len(results[name]):>7}  {agreement}")
-    print(f"\nfirst 500 frames, ours vs the package's predict_frames on the same frames: max |probability difference| {max_difference:.1e}")
+        print(
+            f"{name:<34}{seconds:>9.1f}{frames / seconds:>10.0f}{reference_seconds / seconds:>9.2f}x{len(results[name]):>7}  {agreement}"
+        )
+    print(
+        f"\nfirst 500 frames, ours vs the package's predict_frames on the same frames: max |probability difference| {max_difference:.1e}"
+    )
 
-    decode_seconds, count = timed(lambda: sum(1 for _ in iter_frames(path, size=FRAME_SIZE, interpolation=RESIZE_INTERPOLATION)))
+    decode_seconds, count = timed(
+        lambda: sum(1 for _ in iter_frames(path, size=FRAME_SIZE, interpolation=RESIZE_INTERPOLATION))
+    )
     cli_seconds, _ = timed(lambda: reference_frames(path))
     ours = np.stack(list(iter_frames(path, size=FRAME_SIZE, interpolation=RESIZE_INTERPOLATION)))
     same = float((ours == decoded).mean())
-    print(f"decode at 48x27: iter_frames {decode_seconds:.1f} s ({count} frames), ffmpeg CLI {cli_seconds:.1f} s; identical pixel values {same:.1%}")
+    print(
+        f"decode at 48x27: iter_frames {decode_seconds:.1f} s ({count} frames), ffmpeg CLI {cli_seconds:.1f} s; identical pixel values {same:.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,13 @@ def time_scenario(scenario: str, resolution: int, episodes: int, folder: Path) -
     plans = plan_episodes(123, {scenario: {"train": episodes}})
     start = time.perf_counter()
     for plan in plans:
-        simulate(make_scene(scenario, plan.seed, params.num_frames), params.num_frames, params.fps, params.substeps, [(resolution, resolution)])
+        simulate(
+            make_scene(scenario, plan.seed, params.num_frames),
+            params.num_frames,
+            params.fps,
+            params.substeps,
+            [(resolution, resolution)],
+        )
     simulate_fps = episodes * params.num_frames / (time.perf_counter() - start)
     start = time.perf_counter()
     for plan in plans:
@@ -54,7 +60,9 @@ def main() -> None:
             params = SimulationParams(**{**config, "progress": False})
             start = time.perf_counter()
             index = render_all(params, Path(scratch) / "sim")
-            print(f"default profile: {len(index)} episodes x {params.num_frames} frames with {params.workers} workers in {time.perf_counter() - start:.1f} s")
+            print(
+                f"default profile: {len(index)} episodes x {params.num_frames} frames with {params.workers} workers in {time.perf_counter() - start:.1f} s"
+            )
 
 
 if __name__ == "__main__":

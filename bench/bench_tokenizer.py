@@ -59,7 +59,9 @@ def clip_table() -> pd.DataFrame:
     return table
 
 
-def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None, minutes: float | None) -> tuple[object, int, float]:
+def train(
+    name: str, table: pd.DataFrame, settings: dict, max_steps: int | None, minutes: float | None
+) -> tuple[object, int, float]:
     """(tokenizer, steps, minutes of the real run) for registry config `name`."""
     config = get_config(name)
     data = TokenizerDataModule(table, TokenizerDataParams(**settings["data"]))
@@ -69,7 +71,9 @@ def train(name: str, table: pd.DataFrame, settings: dict, max_steps: int | None,
     max_steps = max_steps or settings[config.kind]["train"]["max_steps"]
 
     def run(steps: int):
-        params = TokenizerTrainParams(max_steps=steps, val_every_steps=steps, seed=settings["seed"], progress_bar=False, **train_settings)
+        params = TokenizerTrainParams(
+            max_steps=steps, val_every_steps=steps, seed=settings["seed"], progress_bar=False, **train_settings
+        )
         return train_tokenizer(config, params, data)
 
     steps = max_steps
@@ -129,7 +133,9 @@ def synthetic_frames(count: int):
 def memory_probe(model_dir: str, frames: int) -> None:
     """The child of `streaming_peak_mb`: stream synthetic frames through encode+decode, print the peak RSS."""
     model = load_tokenizer(model_dir)
-    decoded = sum(1 for _ in decode_stream(model, encode_stream(model, synthetic_frames(frames)), MEMORY_SIZE, MEMORY_SIZE))
+    decoded = sum(
+        1 for _ in decode_stream(model, encode_stream(model, synthetic_frames(frames)), MEMORY_SIZE, MEMORY_SIZE)
+    )
     if decoded != frames:
         raise RuntimeError(f"streamed {frames} frames but decoded {decoded}")
     print(json.dumps({"peak_mb": peak_rss_mb()}))
@@ -171,7 +177,12 @@ def print_table(rows: list[dict]) -> None:
     cells += [[form.format(row[key]) if row.get(key) is not None else "-" for _, key, form in COLUMNS] for row in rows]
     widths = [max(len(line[index]) for line in cells) for index in range(len(COLUMNS))]
     for line in cells:
-        print("  ".join(cell.rjust(width) if index else cell.ljust(width) for index, (cell, width) in enumerate(zip(line, widths, strict=True))))
+        print(
+            "  ".join(
+                cell.rjust(width) if index else cell.ljust(width)
+                for index, (cell, width) in enumerate(zip(line, widths, strict=True))
+            )
+        )
 
 
 def target_lines(rows: list[dict]) -> list[str]:
@@ -181,14 +192,29 @@ def target_lines(rows: list[dict]) -> list[str]:
         name = row["config"]
         if row["kind"] == "cv" and row["factors"] == (8, 8):
             gain = row["sim_psnr"] - row["sim_baseline_psnr"]
-            lines.append(_verdict(gain >= TARGET_GAIN_DB, f"{name}: held-out sim PSNR {gain:+.2f} dB over the baseline (target >= +{TARGET_GAIN_DB:g})"))
+            lines.append(
+                _verdict(
+                    gain >= TARGET_GAIN_DB,
+                    f"{name}: held-out sim PSNR {gain:+.2f} dB over the baseline (target >= +{TARGET_GAIN_DB:g})",
+                )
+            )
         if row["kind"] == "dv":
             twin = by_name.get(name.replace("dv", "cv", 1))
             if twin is not None:
                 gap = twin["sim_psnr"] - row["sim_psnr"]
-                lines.append(_verdict(gap <= TARGET_DV_GAP_DB, f"{name}: {gap:.2f} dB below {twin['config']} on held-out sim (target <= {TARGET_DV_GAP_DB:g})"))
+                lines.append(
+                    _verdict(
+                        gap <= TARGET_DV_GAP_DB,
+                        f"{name}: {gap:.2f} dB below {twin['config']} on held-out sim (target <= {TARGET_DV_GAP_DB:g})",
+                    )
+                )
             usage = row["sim_codebook_usage"]
-            lines.append(_verdict(usage >= TARGET_USAGE, f"{name}: codebook usage {usage:.0%} on held-out sim (target >= {TARGET_USAGE:.0%})"))
+            lines.append(
+                _verdict(
+                    usage >= TARGET_USAGE,
+                    f"{name}: codebook usage {usage:.0%} on held-out sim (target >= {TARGET_USAGE:.0%})",
+                )
+            )
         growth = row["memory_1000"] / row["memory_100"] - 1
         lines.append(
             _verdict(
@@ -205,11 +231,25 @@ def _verdict(met: bool, text: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default="bench", help="parameter profile merged over conf/base (base: the default run's settings)")
-    parser.add_argument("--configs", nargs="+", help="registry configs to train (cosmos_flow.tokenizer.registry; default: the profile's cv and dv)")
-    parser.add_argument("--model-dir", action="append", type=Path, default=[], help="evaluate this saved tokenizer instead of training (repeatable)")
+    parser.add_argument(
+        "--env", default="bench", help="parameter profile merged over conf/base (base: the default run's settings)"
+    )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        help="registry configs to train (cosmos_flow.tokenizer.registry; default: the profile's cv and dv)",
+    )
+    parser.add_argument(
+        "--model-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="evaluate this saved tokenizer instead of training (repeatable)",
+    )
     parser.add_argument("--max-steps", type=int, help="training steps per config (default: the profile's)")
-    parser.add_argument("--minutes", type=float, help="training time per config (converted to steps; --max-steps caps it)")
+    parser.add_argument(
+        "--minutes", type=float, help="training time per config (converted to steps; --max-steps caps it)"
+    )
     parser.add_argument("--save-dir", type=Path, help="keep the trained tokenizers in SAVE_DIR/<config>")
     parser.add_argument("--sim-clips", type=int, help="evaluate on at most this many held-out sim clips (default: all)")
     parser.add_argument("--memory-probe", nargs=2, metavar=("MODEL_DIR", "FRAMES"), help=argparse.SUPPRESS)

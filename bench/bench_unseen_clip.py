@@ -40,14 +40,32 @@ def coloured_objects_clip() -> np.ndarray:
 
 
 def write_lossless(frames: np.ndarray, path: Path) -> None:
-    command = [ffmpeg_executable(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{SIZE}x{SIZE}", "-r", str(FPS), "-i", "-"]
+    command = [
+        ffmpeg_executable(),
+        "-y",
+        "-loglevel",
+        "error",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{SIZE}x{SIZE}",
+        "-r",
+        str(FPS),
+        "-i",
+        "-",
+    ]
     subprocess.run([*command, "-c:v", "libx264rgb", "-crf", "0", str(path)], input=frames.tobytes(), check=True)
 
 
 def reconstruct(model: Path, clip: Path, output: Path) -> tuple[float, float]:
     """(PSNR dB, SSIM) as `cosmos-flow tokenizer reconstruct` prints them."""
     result = subprocess.run(
-        [sys.executable, "-m", "cosmos_flow", "tokenizer", "reconstruct", str(model), str(clip), str(output)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "cosmos_flow", "tokenizer", "reconstruct", str(model), str(clip), str(output)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     found = re.search(r"PSNR ([\d.]+) dB\s+SSIM ([\d.]+)", result.stdout)
     if found is None:

@@ -24,5 +24,7 @@ def merged(base: dict, override: dict) -> dict:
     """`override` merged into `base` key by key."""
     result = dict(base)
     for key, value in override.items():
-        result[key] = merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        result[key] = (
+            merged(result[key], value) if isinstance(value, dict) and isinstance(result.get(key), dict) else value
+        )
     return result

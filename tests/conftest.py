@@ -17,11 +17,11 @@ for _variable, _value in {
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
 from support import numbered_frames, run_ffmpeg_cli  # noqa: E402
 
 from cosmos_flow.video import write_video  # noqa: E402
 from cosmos_flow.video.samples import sample_video_path  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def bikes_path() -> Path:

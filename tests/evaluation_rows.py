@@ -13,8 +13,14 @@ def physics_rows(episodes_per_scenario: int = 1, model_gain: float = 0.0) -> pd.
     records = []
     for scenario, mse, iou in (("drop", 0.01, 0.2), ("push", 0.001, 0.6)):
         for index in range(episodes_per_scenario):
-            wobble = 0.0 if episodes_per_scenario == 1 else 0.03 * (-1) ** index  # a spread over episodes (even counts keep the mean)
-            for source, kind, scale in (("physical_variance", "reference", 1.0), ("copy_last_frame", "baseline", 0.5), ("wm", "model", 0.75)):
+            wobble = (
+                0.0 if episodes_per_scenario == 1 else 0.03 * (-1) ** index
+            )  # a spread over episodes (even counts keep the mean)
+            for source, kind, scale in (
+                ("physical_variance", "reference", 1.0),
+                ("copy_last_frame", "baseline", 0.5),
+                ("wm", "model", 0.75),
+            ):
                 gain = model_gain if kind == "model" else 0.0
                 records.append({"episode_id": f"{scenario}_{index}", "scenario": scenario, "condition_frames": 1, "source": source, "kind": kind, "seconds": 0.1, "psnr": 0.0}
                                | OTHER_METRICS | {"mse": mse / scale, "mask_iou": iou * scale + wobble + gain, "spatial_iou": 0.8 * scale})  # fmt: skip

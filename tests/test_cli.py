@@ -27,7 +27,11 @@ def run_main(monkeypatch, capsys, *arguments) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("arguments", "message", "command"),
     [
-        (["generate", "ar", "--frames", "abc"], "error: Invalid value for '--frames': 'abc' is not a valid integer.", "cosmos-flow generate ar"),
+        (
+            ["generate", "ar", "--frames", "abc"],
+            "error: Invalid value for '--frames': 'abc' is not a valid integer.",
+            "cosmos-flow generate ar",
+        ),
         (["generate", "diffusion", "--bogus"], "error: No such option", "cosmos-flow generate diffusion"),
         (["nothing"], "error: No such command 'nothing'.", "cosmos-flow"),
     ],

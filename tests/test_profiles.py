@@ -25,4 +25,6 @@ def test_both_world_model_families_read_the_same_text_encoder(env):
 def test_profiles_override_only_the_keys_they_name():
     base, gpu = parameters("base"), parameters("gpu")
     assert gpu["tokenizer"]["cv"]["config"] == "cosmos-cv-8x8x8"
-    assert gpu["tokenizer"]["dv"]["train"]["spread_weight"] == base["tokenizer"]["dv"]["train"]["spread_weight"]  # kept from base
+    assert (
+        gpu["tokenizer"]["dv"]["train"]["spread_weight"] == base["tokenizer"]["dv"]["train"]["spread_weight"]
+    )  # kept from base

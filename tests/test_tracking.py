@@ -30,7 +30,14 @@ def test_lightning_logs_into_a_child_of_the_active_run(tmp_path, monkeypatch):
     data = torch.utils.data.TensorDataset(torch.randn(16, 2), torch.randn(16, 1))
     with mlflow.start_run(run_name="kedro run") as parent:
         with child_run_logger("train tiny") as logger:
-            trainer = pl.Trainer(max_steps=4, logger=logger, log_every_n_steps=1, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+            trainer = pl.Trainer(
+                max_steps=4,
+                logger=logger,
+                log_every_n_steps=1,
+                enable_checkpointing=False,
+                enable_progress_bar=False,
+                enable_model_summary=False,
+            )
             trainer.fit(TinyRegressor(), torch.utils.data.DataLoader(data, batch_size=4))
         assert mlflow.active_run().info.run_id == parent.info.run_id  # the parent is still open
     client = MlflowClient(uri)

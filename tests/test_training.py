@@ -61,7 +61,9 @@ def test_an_interrupted_fit_resumes_from_its_last_checkpoint_and_ends_where_an_u
     assert result.steps == 2
     torch.testing.assert_close(resumed.weight, whole.weight)
     assert [path.name for path in tmp_path.iterdir()] == ["last.ckpt"]
-    assert fit(LineFit(), _data(), _settings(max_steps=6, checkpoint_dir=str(tmp_path)), has_validation=False).steps == 0  # finished: returns at once
+    assert (
+        fit(LineFit(), _data(), _settings(max_steps=6, checkpoint_dir=str(tmp_path)), has_validation=False).steps == 0
+    )  # finished: returns at once
 
 
 def test_gradient_clipping_bounds_each_update():
@@ -70,7 +72,9 @@ def test_gradient_clipping_bounds_each_update():
     assert module.weight.detach().norm() == pytest.approx(0.01, rel=1e-4)  # one SGD step of lr 1 on a clipped gradient
 
 
-@pytest.mark.parametrize("overrides", [{"max_steps": 0}, {"val_every_steps": 0}, {"log_every_steps": 0}, {"gradient_clip_norm": 0.0}])
+@pytest.mark.parametrize(
+    "overrides", [{"max_steps": 0}, {"val_every_steps": 0}, {"log_every_steps": 0}, {"gradient_clip_norm": 0.0}]
+)
 def test_settings_that_cannot_work_are_refused(overrides):
     with pytest.raises(ValueError):
         _settings(**overrides)

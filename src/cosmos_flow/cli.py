@@ -36,7 +36,10 @@ def probe_command(videos: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
-@cli.group(name="generate", help="Generate future video with a saved world model (the condition frames, then the generated ones).")
+@cli.group(
+    name="generate",
+    help="Generate future video with a saved world model (the condition frames, then the generated ones).",
+)
 def generate() -> None:
     # No weight-loading progress bars from transformers (the text encoder): stderr is for the one error sentence.
     from transformers.utils import logging as transformers_logging

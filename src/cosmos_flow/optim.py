@@ -24,7 +24,9 @@ def warmup_cosine(warmup_steps: int, max_steps: int):
     return factor
 
 
-def adamw_warmup_cosine(params: Iterable, device: torch.device, learning_rate: float, warmup_steps: int, max_steps: int, **adamw) -> dict:
+def adamw_warmup_cosine(
+    params: Iterable, device: torch.device, learning_rate: float, warmup_steps: int, max_steps: int, **adamw
+) -> dict:
     """What a LightningModule's `configure_optimizers` returns: AdamW on `params` (tensors or
     parameter groups) stepped by the warm-up + cosine schedule; `adamw` passes betas, weight_decay..."""
     optimizer = torch.optim.AdamW(params, lr=learning_rate, fused=device.type in FUSED_ADAMW_DEVICES, **adamw)

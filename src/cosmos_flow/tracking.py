@@ -23,7 +23,9 @@ DEFAULT_EXPERIMENT = "cosmos_flow"
 
 
 @contextmanager
-def child_run_logger(run_name: str, tracking_uri: str | None = None, experiment_name: str = DEFAULT_EXPERIMENT) -> Iterator[MLFlowLogger]:
+def child_run_logger(
+    run_name: str, tracking_uri: str | None = None, experiment_name: str = DEFAULT_EXPERIMENT
+) -> Iterator[MLFlowLogger]:
     """Yield an MLFlowLogger bound to a new run nested under the active MLflow run.
 
     The child run is marked FINISHED when the block ends, FAILED if it raises. The tracking URI

@@ -44,7 +44,9 @@ class FitSettings:
         if min(self.max_steps, self.val_every_steps, self.log_every_steps) < 1:
             raise ValueError("max_steps, val_every_steps and log_every_steps must be at least 1")
         if self.gradient_clip_norm is not None and self.gradient_clip_norm <= 0:
-            raise ValueError(f"gradient_clip_norm must be positive or null (no clipping), got {self.gradient_clip_norm}")
+            raise ValueError(
+                f"gradient_clip_norm must be positive or null (no clipping), got {self.gradient_clip_norm}"
+            )
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,15 @@ def fit(
     resume_from = None
     if settings.checkpoint_dir is not None:
         # Only last.ckpt, always under that name (no last-v1.ckpt when one exists): it is what a rerun resumes from.
-        all_callbacks.append(ModelCheckpoint(dirpath=settings.checkpoint_dir, save_last=True, save_top_k=0, every_n_train_steps=every, enable_version_counter=False))
+        all_callbacks.append(
+            ModelCheckpoint(
+                dirpath=settings.checkpoint_dir,
+                save_last=True,
+                save_top_k=0,
+                every_n_train_steps=every,
+                enable_version_counter=False,
+            )
+        )
         last = Path(settings.checkpoint_dir) / LAST_CHECKPOINT
         resume_from = str(last) if last.exists() else None
     trainer = pl.Trainer(

@@ -5,9 +5,15 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from cosmos_flow.autoregressive.cli import ar
 from cosmos_flow.autoregressive import generate as generate_module
-from cosmos_flow.autoregressive.generate import ARWorldModel, continue_tokens, generate, load_world_model, usable_condition
+from cosmos_flow.autoregressive.cli import ar
+from cosmos_flow.autoregressive.generate import (
+    ARWorldModel,
+    continue_tokens,
+    generate,
+    load_world_model,
+    usable_condition,
+)
 from cosmos_flow.autoregressive.gpt import ARTransformer
 from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.sampling import SamplingParams
@@ -108,7 +114,10 @@ def test_generation_longer_than_the_window_slides_it_and_any_length_works(models
 def test_text_changes_what_the_video2world_model_makes(models_dir):
     model = load_world_model(models_dir / "ar_v2w")
     past = np.random.default_rng(3).integers(0, 255, (1, SIZE, SIZE, 3), dtype=np.uint8)
-    ball, box = (generate(model, past, caption, 8, seed=0, temperature=0.0) for caption in ("a red ball falls", "a blue box slides"))
+    ball, box = (
+        generate(model, past, caption, 8, seed=0, temperature=0.0)
+        for caption in ("a red ball falls", "a blue box slides")
+    )
     assert not np.array_equal(ball, box)
     with pytest.raises(ValueError, match="empty"):
         generate(model, past, " ", 8, seed=0)
@@ -127,7 +136,24 @@ def _run(*arguments):
 
 def test_cli_writes_the_condition_frames_then_the_generated_ones(models_dir, past_video, tmp_path):
     out = tmp_path / "out.mp4"
-    result = _run("--prompt", "a ball falls", "--video", past_video, "--frames", 25, "--seed", 1, "--top-p", 0.8, "--temperature", 0.9, "--models-dir", models_dir, "--out", out)
+    result = _run(
+        "--prompt",
+        "a ball falls",
+        "--video",
+        past_video,
+        "--frames",
+        25,
+        "--seed",
+        1,
+        "--top-p",
+        0.8,
+        "--temperature",
+        0.9,
+        "--models-dir",
+        models_dir,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     info = probe(out)
     assert (info.num_frames, info.width, info.height) == (25, SIZE, SIZE)
@@ -139,7 +165,20 @@ def test_cli_writes_the_condition_frames_then_the_generated_ones(models_dir, pas
 
 def test_cli_defaults_to_one_window_and_takes_the_video_model(models_dir, past_video, tmp_path):
     out = tmp_path / "default.mp4"
-    result = _run("--prompt", "x", "--video", past_video, "--condition-frames", 1, "--model", "ar_video", "--models-dir", models_dir, "--out", out)
+    result = _run(
+        "--prompt",
+        "x",
+        "--video",
+        past_video,
+        "--condition-frames",
+        1,
+        "--model",
+        "ar_video",
+        "--models-dir",
+        models_dir,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     assert probe(out).num_frames == 17
 
@@ -148,9 +187,15 @@ def test_cli_defaults_to_one_window_and_takes_the_video_model(models_dir, past_v
     ("arguments", "message"),
     [
         (["--prompt", " "], "the prompt is empty; describe the scene with --prompt TEXT."),
-        (["--prompt", "x", "--video", None], "the autoregressive model continues a past video; pass it with --video PAST.mp4."),
+        (
+            ["--prompt", "x", "--video", None],
+            "the autoregressive model continues a past video; pass it with --video PAST.mp4.",
+        ),
         (["--condition-frames", 4], "do not fit a 8x temporal compression"),
-        (["--condition-frames", 17], "--condition-frames 17 fills the model's window of 17 frames; condition on at most 9 frames."),
+        (
+            ["--condition-frames", 17],
+            "--condition-frames 17 fills the model's window of 17 frames; condition on at most 9 frames.",
+        ),
         (["--frames", 9], "--frames 9 leaves no frame to generate after 9 condition frames; ask for more frames."),
         (["--top-p", 1.5], "--top-p must be in (0, 1], got 1.5"),
         (["--temperature", -1], "--temperature must be 0 (greedy) or more, got -1.0."),

@@ -11,7 +11,9 @@ GRID = (2, 4, 4)  # 32 tokens
 
 def tiny(text_dim=None, seed=0) -> ARTransformer:
     torch.manual_seed(seed)
-    return ARTransformer(build_config("tiny", 50, GRID, dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64, text_dim=text_dim)).eval()
+    return ARTransformer(
+        build_config("tiny", 50, GRID, dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64, text_dim=text_dim)
+    ).eval()
 
 
 def test_changing_a_future_token_leaves_earlier_logits_alone():
@@ -30,7 +32,10 @@ def test_kv_cache_decoding_gives_the_logits_of_a_full_forward_pass():
     model = tiny(text_dim=16)
     generator = torch.Generator().manual_seed(2)
     tokens = torch.randint(0, 50, (2, 32), generator=generator)
-    text, mask = torch.randn(2, 5, 16, generator=generator), torch.tensor([[True] * 5, [True, True, False, False, False]])
+    text, mask = (
+        torch.randn(2, 5, 16, generator=generator),
+        torch.tensor([[True] * 5, [True, True, False, False, False]]),
+    )
     for block in model.blocks:  # make the text matter (its output projection starts at zero)
         torch.nn.init.normal_(block.cross_attention.to_out.weight, std=0.2)
     inputs = model.shift_right(tokens)
@@ -60,7 +65,9 @@ def test_stage_two_starts_equal_to_stage_one_and_text_changes_predictions_once_t
 
 
 def test_stage_one_weights_that_do_not_fit_are_refused():
-    other = ARTransformer(build_config("tiny", 50, GRID, dim=48, depth=3, heads=4, kv_heads=2, mlp_hidden=64, text_dim=16))
+    other = ARTransformer(
+        build_config("tiny", 50, GRID, dim=48, depth=3, heads=4, kv_heads=2, mlp_hidden=64, text_dim=16)
+    )
     with pytest.raises(ValueError, match="do not fit"):
         load_stage_one(other, tiny().state_dict())
 
@@ -98,4 +105,8 @@ def test_registry_sizes_built_on_the_meta_device(size, low, high):
     with torch.device("meta"):
         model = ARTransformer(build_config(size, 64000, (5, 40, 64)))
     assert low < parameter_count(model) < high
-    assert AR_SIZES["cosmos-4b"]["depth"] == 16 and AR_SIZES["cosmos-4b"]["dim"] == 4096 and AR_SIZES["cosmos-4b"]["kv_heads"] == 8
+    assert (
+        AR_SIZES["cosmos-4b"]["depth"] == 16
+        and AR_SIZES["cosmos-4b"]["dim"] == 4096
+        and AR_SIZES["cosmos-4b"]["kv_heads"] == 8
+    )

@@ -32,7 +32,9 @@ def test_top_p_set_is_minimal_on_random_distributions():
         smallest_kept = torch.where(keep, probabilities, torch.inf).min(-1).values
         assert (kept_mass >= p - 1e-6).all()
         assert (kept_mass - smallest_kept < p).all()  # dropping its least likely token would fall below p
-        assert (torch.where(keep, -torch.inf, probabilities).max(-1).values <= smallest_kept).all()  # the most likely ones
+        assert (
+            torch.where(keep, -torch.inf, probabilities).max(-1).values <= smallest_kept
+        ).all()  # the most likely ones
 
 
 def test_top_k_then_top_p_of_what_top_k_kept():
@@ -55,9 +57,16 @@ def test_draws_follow_the_renormalized_distribution_and_never_pick_a_zero():
     assert observed[[1, 4]].sum() == 0
     torch.testing.assert_close(observed, probabilities[0], atol=0.015, rtol=0)  # about 4 standard errors
     # top-p 0.75 keeps 0.5 and 0.3, drawn as 5/8 and 3/8; temperature 2 flattens the logits first.
-    torch.testing.assert_close(frequencies(probabilities.log(), SamplingParams(top_p=0.75)), torch.tensor([0.625, 0, 0, 0.375, 0]), atol=0.015, rtol=0)
+    torch.testing.assert_close(
+        frequencies(probabilities.log(), SamplingParams(top_p=0.75)),
+        torch.tensor([0.625, 0, 0, 0.375, 0]),
+        atol=0.015,
+        rtol=0,
+    )
     tempered = torch.softmax(probabilities.log() / 2, dim=-1)[0]
-    torch.testing.assert_close(frequencies(probabilities.log(), SamplingParams(temperature=2.0, top_p=None)), tempered, atol=0.015, rtol=0)
+    torch.testing.assert_close(
+        frequencies(probabilities.log(), SamplingParams(temperature=2.0, top_p=None)), tempered, atol=0.015, rtol=0
+    )
     logits = torch.randn(8, 5, generator=torch.Generator().manual_seed(1))
     first, again = (sample_next(logits, SamplingParams(), torch.Generator().manual_seed(3)) for _ in range(2))
     assert torch.equal(first, again)
@@ -73,14 +82,24 @@ def test_draw_stays_inside_the_kept_prefix():
 def test_greedy_and_bad_parameters():
     logits = torch.tensor([[0.1, 2.0, 0.3], [5.0, 0.0, 0.0]])
     assert sample_next(logits, SamplingParams(temperature=0)).tolist() == [1, 0]
-    for bad in ({"temperature": -1}, {"temperature": float("nan")}, {"temperature": float("inf")}, {"top_p": 0.0}, {"top_p": 1.5}, {"top_p": float("nan")}, {"top_k": 0}):
+    for bad in (
+        {"temperature": -1},
+        {"temperature": float("nan")},
+        {"temperature": float("inf")},
+        {"top_p": 0.0},
+        {"top_p": 1.5},
+        {"top_p": float("nan")},
+        {"top_k": 0},
+    ):
         with pytest.raises(ValueError):
             SamplingParams(**bad)
 
 
 def tiny_model() -> ARTransformer:
     torch.manual_seed(0)
-    return ARTransformer(build_config("tiny", 40, (2, 4, 4), dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64)).eval()
+    return ARTransformer(
+        build_config("tiny", 40, (2, 4, 4), dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64)
+    ).eval()
 
 
 def test_seeded_sampling_is_deterministic_and_the_cache_changes_nothing():
@@ -89,7 +108,9 @@ def test_seeded_sampling_is_deterministic_and_the_cache_changes_nothing():
     params = SamplingParams(temperature=1.0, top_p=0.9)
 
     def draw(seed, use_cache=True):
-        return generate_tokens(model, prefix, 32, params, generator=torch.Generator().manual_seed(seed), use_cache=use_cache)
+        return generate_tokens(
+            model, prefix, 32, params, generator=torch.Generator().manual_seed(seed), use_cache=use_cache
+        )
 
     first = draw(7)
     assert first.shape == (2, 32) and torch.equal(first[:, :16], prefix)
@@ -100,7 +121,9 @@ def test_seeded_sampling_is_deterministic_and_the_cache_changes_nothing():
 
 def test_generation_from_nothing_and_length_checks():
     model = tiny_model()
-    tokens = generate_tokens(model, torch.zeros(1, 0, dtype=torch.long), 32, SamplingParams(), generator=torch.Generator().manual_seed(0))
+    tokens = generate_tokens(
+        model, torch.zeros(1, 0, dtype=torch.long), 32, SamplingParams(), generator=torch.Generator().manual_seed(0)
+    )
     assert tokens.shape == (1, 32) and int(tokens.max()) < 40
     with pytest.raises(ValueError, match="window of 32 tokens"):
         generate_tokens(model, tokens, 33, SamplingParams())

@@ -4,7 +4,12 @@ import pytest
 import torch
 
 from cosmos_flow.autoregressive.data import TokenClips, TokenDataModule
-from cosmos_flow.autoregressive.objective import copy_previous_frame_accuracy, corrupt_tokens, draw_condition_latents, generated_mask
+from cosmos_flow.autoregressive.objective import (
+    copy_previous_frame_accuracy,
+    corrupt_tokens,
+    draw_condition_latents,
+    generated_mask,
+)
 from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
 
@@ -38,7 +43,16 @@ def test_copy_previous_frame_baseline():
 
 def test_a_tiny_model_overfits_one_clip_to_near_zero_loss():
     clip = TokenClips(torch.randint(0, 64, (1, 32), generator=torch.Generator().manual_seed(0)))
-    params = ARTrainParams(max_steps=120, batch_size=4, learning_rate=3e-3, warmup_steps=5, weight_decay=0.0, corruption_rate=0.0, condition_latents=[0, 1], accelerator="cpu")
+    params = ARTrainParams(
+        max_steps=120,
+        batch_size=4,
+        learning_rate=3e-3,
+        warmup_steps=5,
+        weight_decay=0.0,
+        corruption_rate=0.0,
+        condition_latents=[0, 1],
+        accelerator="cpu",
+    )
     result = train_stage(build_config("tiny", 64, GRID, **SMALL), params, clip, clip)
     assert result.metrics["val_loss"] < 0.05 and result.metrics["val_token_accuracy"] == 1.0
     assert result.metrics["train_tokens_per_s"] > 0 and result.metrics["val_copy_previous_frame_accuracy"] < 0.2
@@ -51,7 +65,16 @@ def test_stage_two_trains_from_stage_one_and_learns_to_read_the_text():
     tokens = torch.stack([torch.cat([first, torch.randint(0, 64, (16,), generator=generator)]) for _ in range(2)])
     text = torch.randn(2, 3, 8, generator=generator)
     clips = TokenClips(tokens, text, torch.ones(2, 3, dtype=torch.bool))
-    params = ARTrainParams(max_steps=60, batch_size=4, learning_rate=3e-3, warmup_steps=5, weight_decay=0.0, corruption_rate=0.0, condition_latents=[1], accelerator="cpu")
+    params = ARTrainParams(
+        max_steps=60,
+        batch_size=4,
+        learning_rate=3e-3,
+        warmup_steps=5,
+        weight_decay=0.0,
+        corruption_rate=0.0,
+        condition_latents=[1],
+        accelerator="cpu",
+    )
     video = train_stage(build_config("tiny", 64, GRID, **SMALL), params, TokenClips(tokens), TokenClips(tokens))
     v2w = train_stage(video.model.config.with_text(8), params, clips, clips, init_from=video.model)
     # Without text the second latent frame is a coin flip between two clips; with it, it is known.
@@ -63,4 +86,9 @@ def test_the_data_needs_training_clips_and_a_matching_window():
     with pytest.raises(ValueError, match="no training clips"):
         TokenDataModule(TokenClips(torch.zeros(0, 32, dtype=torch.long)), None, 2, 2)
     with pytest.raises(ValueError, match="window is 48"):
-        train_stage(build_config("tiny", 64, (3, 4, 4), **SMALL), ARTrainParams(max_steps=1, accelerator="cpu"), TokenClips(torch.zeros(2, 32, dtype=torch.long)), None)
+        train_stage(
+            build_config("tiny", 64, (3, 4, 4), **SMALL),
+            ARTrainParams(max_steps=1, accelerator="cpu"),
+            TokenClips(torch.zeros(2, 32, dtype=torch.long)),
+            None,
+        )

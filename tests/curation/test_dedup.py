@@ -53,7 +53,14 @@ def clips(tmp_path_factory) -> dict[str, tuple[np.ndarray, int, int]]:
     for clip_id, original in REENCODED.items():
         name, start, end = DISTINCT[original]
         _, width, height = clips[original]
-        path = cut_clip(sample_video_path(name), folder / f"{clip_id}.mp4", start, end, size=(width // 4 * 2, height // 4 * 2), crf=35)
+        path = cut_clip(
+            sample_video_path(name),
+            folder / f"{clip_id}.mp4",
+            start,
+            end,
+            size=(width // 4 * 2, height // 4 * 2),
+            crf=35,
+        )
         info = probe(path)
         clips[clip_id] = (read_frames(path, size=analysis_size(path))[::3], info.width, info.height)
     return clips
@@ -107,7 +114,9 @@ def test_the_highest_resolution_copy_is_kept_whatever_the_order():
     near = base + rng.normal(scale=0.01, size=(4, 32))  # four near-identical embeddings
     ids, widths, heights = ["d", "a", "c", "b"], [320, 640, 640, 160], [180, 360, 360, 90]
     for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
-        result = deduplicate(near[order], [ids[i] for i in order], [widths[i] for i in order], [heights[i] for i in order])
+        result = deduplicate(
+            near[order], [ids[i] for i in order], [widths[i] for i in order], [heights[i] for i in order]
+        )
         by_id = dict(zip([ids[i] for i in order], result.duplicate_of, strict=True))
         # a and c tie on resolution: the id breaks the tie.
         assert by_id == {"a": None, "b": "a", "c": "a", "d": "a"}

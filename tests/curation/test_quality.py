@@ -25,11 +25,14 @@ ANALYSIS_SHORT_SIDE = 128
 def clip_views(native: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What the pipeline hands the filter: the frames at analysis size, and 4 of them at the
     original resolution."""
-    analysis = resize_short_side(native, ANALYSIS_SHORT_SIDE) if min(native.shape[1:3]) > ANALYSIS_SHORT_SIDE else native
+    analysis = (
+        resize_short_side(native, ANALYSIS_SHORT_SIDE) if min(native.shape[1:3]) > ANALYSIS_SHORT_SIDE else native
+    )
     return analysis, native[:: len(native) // 4]
 
 
-def score(native: np.ndarray, params: QualityParams = QualityParams()):
+def score(native: np.ndarray, params: QualityParams | None = None):
+    params = params or QualityParams()
     analysis, native_frames = clip_views(native)
     return assess_quality(analysis, native.shape[2], native.shape[1], native_frames=native_frames, params=params)
 
@@ -97,7 +100,12 @@ def test_noise_estimate_ignores_edges():
 
 def test_blockiness_sees_the_codec_grid(samples):
     frames = samples["carphone_pristine"][:4]
-    jpeg = np.stack([cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 15])[1], cv2.IMREAD_COLOR) for frame in frames])
+    jpeg = np.stack(
+        [
+            cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 15])[1], cv2.IMREAD_COLOR)
+            for frame in frames
+        ]
+    )
     assert blockiness_ratio(luma(frames)) < 1.2 < 1.5 < blockiness_ratio(luma(jpeg))
 
 

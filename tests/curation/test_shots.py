@@ -139,7 +139,9 @@ def test_pyscenedetect_finds_every_hard_cut_and_no_cut_inside_a_segment(spliced)
         for middle, length in zip(dissolves, [length for length in DISSOLVES if length])
     ]
     for start in starts:
-        assert any(abs(start - cut) <= 1 for cut in cuts) or any(low <= start <= high for low, high in dissolve_spans), start
+        assert any(abs(start - cut) <= 1 for cut in cuts) or any(
+            low <= start <= high for low, high in dissolve_spans
+        ), start
     assert shots[0].start_frame == 0 and shots[-1].end_frame == len(frames)
     assert all(shot.start_frame < shot.end_frame for shot in shots)
 

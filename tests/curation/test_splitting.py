@@ -128,4 +128,7 @@ def test_bad_inputs_are_refused_with_a_reason():
         split_shots(ranges((0, 10)), fps=25, num_frames=10, params=ClipSplitParams(min_clip_s=2.0, max_clip_s=3.0))
     # Just feasible: 99 frames max, 50 min: a 100-frame shot becomes two pieces of 50.
     params = ClipSplitParams(trim_s=0.0, min_clip_s=2.0, max_clip_s=3.96)
-    assert [clip.num_frames for clip in split_shots(ranges((0, 100)), fps=25, num_frames=100, params=params)] == [50, 50]
+    assert [clip.num_frames for clip in split_shots(ranges((0, 100)), fps=25, num_frames=100, params=params)] == [
+        50,
+        50,
+    ]

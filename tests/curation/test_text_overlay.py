@@ -127,7 +127,9 @@ def burn_text(rng, clip) -> tuple[np.ndarray, str]:
     else:
         letters = "".join(rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), size=rng.integers(3, 6)))
         texts = [letters + (str(rng.integers(1, 99)) if rng.random() < 0.4 else "")] * 2
-    change_at = rng.integers(len(clip) // 3, 2 * len(clip) // 3) if kind == "subtitle" and rng.random() < 0.5 else len(clip)
+    change_at = (
+        rng.integers(len(clip) // 3, 2 * len(clip) // 3) if kind == "subtitle" and rng.random() < 0.5 else len(clip)
+    )
     burnt = []
     for index, frame in enumerate(clip):
         text = texts[0] if index < change_at else texts[1]
@@ -141,8 +143,15 @@ def burn_text(rng, clip) -> tuple[np.ndarray, str]:
                 origin = (margin_x if rng.random() < 0.5 else (width - text_width) // 2, margin_y + cap)
             else:
                 right, bottom = rng.random() < 0.5, rng.random() < 0.5
-                origin = (width - text_width - margin_x if right else margin_x, height - margin_y - base if bottom else margin_y + cap)
-        if index == 0 and style not in ("box", "light_box") and not stands_out(frame, text, font, scale, thickness, colour, origin, alpha):
+                origin = (
+                    width - text_width - margin_x if right else margin_x,
+                    height - margin_y - base if bottom else margin_y + cap,
+                )
+        if (
+            index == 0
+            and style not in ("box", "light_box")
+            and not stands_out(frame, text, font, scale, thickness, colour, origin, alpha)
+        ):
             style, alpha = "outline", 1.0  # as subtitle renderers do: bare text only where it stands out
         burnt.append(draw_text(frame, text, font, scale, thickness, colour, origin, style, alpha))
     return np.stack(burnt), kind
@@ -151,7 +160,9 @@ def burn_text(rng, clip) -> tuple[np.ndarray, str]:
 def compress(rng, clip) -> np.ndarray:
     quality = int(rng.integers(55, 90))
     encode = [cv2.IMWRITE_JPEG_QUALITY, quality]
-    return np.stack([cv2.imdecode(cv2.imencode(".jpg", frame[..., ::-1], encode)[1], cv2.IMREAD_COLOR)[..., ::-1] for frame in clip])
+    return np.stack(
+        [cv2.imdecode(cv2.imencode(".jpg", frame[..., ::-1], encode)[1], cv2.IMREAD_COLOR)[..., ::-1] for frame in clip]
+    )
 
 
 def make_cases(sources, seed: int, count: int) -> list[tuple[bool, str, np.ndarray]]:
@@ -170,7 +181,8 @@ def make_cases(sources, seed: int, count: int) -> list[tuple[bool, str, np.ndarr
     return cases
 
 
-def precision_recall(cases, params=TextOverlayParams()) -> tuple[float, float, list[str]]:
+def precision_recall(cases, params: TextOverlayParams | None = None) -> tuple[float, float, list[str]]:
+    params = params or TextOverlayParams()
     outcomes = [(has_text, detect_text_overlay(frames, params), description) for has_text, description, frames in cases]
     flagged = [(has_text, result.reject_reason == TEXT_OVERLAY) for has_text, result, _ in outcomes]
     true_positives = sum(has and hit for has, hit in flagged)
@@ -187,7 +199,9 @@ def precision_recall(cases, params=TextOverlayParams()) -> tuple[float, float, l
 @pytest.mark.parametrize("split, seed", [("tuning", 0), ("held-out", 6)])
 def test_precision_and_recall_on_generated_cases(sources, split, seed):
     precision, recall, errors = precision_recall(make_cases(sources, seed, count=60))
-    assert precision >= 0.9 and recall >= 0.9, f"{split} split: precision {precision:.2f}, recall {recall:.2f}; {errors}"
+    assert precision >= 0.9 and recall >= 0.9, (
+        f"{split} split: precision {precision:.2f}, recall {recall:.2f}; {errors}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +211,9 @@ def subtitled(sources) -> tuple[np.ndarray, np.ndarray]:
     with_text = frames.copy()
     for frame in with_text:
         cv2.putText(frame, "we have been there", (80, 112), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 4, cv2.LINE_AA)
-        cv2.putText(frame, "we have been there", (80, 112), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            frame, "we have been there", (80, 112), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA
+        )
     return frames, with_text
 
 

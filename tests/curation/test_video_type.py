@@ -94,7 +94,9 @@ def pybullet_render(rng, checkered: bool, size=(160, 128)) -> np.ndarray:
         else:
             ground = {"shapeType": pybullet.GEOM_BOX, "halfExtents": [5, 5, 0.05]}
             collision = pybullet.createCollisionShape(**ground, physicsClientId=client)
-            visual = pybullet.createVisualShape(**ground, rgbaColor=list(rng.uniform(0.3, 0.8, 3)) + [1], physicsClientId=client)
+            visual = pybullet.createVisualShape(
+                **ground, rgbaColor=list(rng.uniform(0.3, 0.8, 3)) + [1], physicsClientId=client
+            )
             pybullet.createMultiBody(0, collision, visual, basePosition=[0, 0, -0.05], physicsClientId=client)
         for _ in range(int(rng.integers(3, 7))):
             _primitive(rng, client)
@@ -106,8 +108,12 @@ def pybullet_render(rng, checkered: bool, size=(160, 128)) -> np.ndarray:
             for _ in range(6):
                 pybullet.stepSimulation(physicsClientId=client)
             angle = yaw + yaw_step * index
-            view = pybullet.computeViewMatrix([distance * np.cos(angle), distance * np.sin(angle), height], [0, 0, 0.3], [0, 0, 1])
-            image = pybullet.getCameraImage(*size, view, projection, renderer=pybullet.ER_TINY_RENDERER, physicsClientId=client)
+            view = pybullet.computeViewMatrix(
+                [distance * np.cos(angle), distance * np.sin(angle), height], [0, 0, 0.3], [0, 0, 1]
+            )
+            image = pybullet.getCameraImage(
+                *size, view, projection, renderer=pybullet.ER_TINY_RENDERER, physicsClientId=client
+            )
             frames.append(np.reshape(image[2], (size[1], size[0], 4))[..., :3].astype(np.uint8))
         return np.stack(frames)
     finally:
@@ -146,7 +152,16 @@ def screen_recording(rng, size=(228, 128)) -> np.ndarray:
     for _ in range(int(rng.integers(1, 4))):
         x = int(rng.integers(sidebar + 5, width - 40))
         cv2.rectangle(base, (x, height - 16), (x + 34, height - 5), accent, -1)
-        cv2.putText(base, rng.choice(UI_WORDS)[:5], (x + 3, height - 7), cv2.FONT_HERSHEY_PLAIN, 0.6, (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            base,
+            rng.choice(UI_WORDS)[:5],
+            (x + 3, height - 7),
+            cv2.FONT_HERSHEY_PLAIN,
+            0.6,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
     cursor_x, cursor_y = rng.uniform(sidebar, width - 10), rng.uniform(15, height - 10)
     step_x, step_y = rng.uniform(-6, 6), rng.uniform(-4, 4)
     scroll_at = int(rng.integers(4, CLIP_FRAMES)) if rng.random() < 0.4 else None
@@ -174,7 +189,9 @@ def held_out_examples(footage, through_h264, seed: int, per_type: int) -> list[t
         else:
             render = pybullet_render(rng, checkered=index % 4 == 1)
             examples.append((SYNTHETIC_RENDER, "pybullet", through_h264(render, crf=int(rng.integers(18, 31)))))
-        examples.append((STATIC_SLIDESHOW, "slides", through_h264(slideshow(rng, footage), crf=int(rng.integers(18, 31)))))
+        examples.append(
+            (STATIC_SLIDESHOW, "slides", through_h264(slideshow(rng, footage), crf=int(rng.integers(18, 31))))
+        )
         examples.append((SCREEN, "ui", through_h264(screen_recording(rng), crf=int(rng.integers(18, 31)))))
     return examples
 

@@ -8,7 +8,14 @@ import torch
 from kedro.io import DatasetError
 from support import numbered_frames
 
-from cosmos_flow.datasets import LazyVideo, ManifestDataset, MetricsDataset, ModelArtifact, ModelDataset, VideoFolderDataset
+from cosmos_flow.datasets import (
+    LazyVideo,
+    ManifestDataset,
+    MetricsDataset,
+    ModelArtifact,
+    ModelDataset,
+    VideoFolderDataset,
+)
 from cosmos_flow.manifests.contracts import empty_table
 
 
@@ -33,7 +40,11 @@ def test_model_dataset_round_trips_bit_identically_without_pickle(tmp_path):
     dataset = ModelDataset(str(tmp_path / "tiny"))
     assert not dataset.exists()
     dataset.save(artifact)
-    assert sorted(path.name for path in (tmp_path / "tiny").iterdir()) == ["card.md", "config.json", "model.safetensors"]
+    assert sorted(path.name for path in (tmp_path / "tiny").iterdir()) == [
+        "card.md",
+        "config.json",
+        "model.safetensors",
+    ]
     loaded = dataset.load()
     assert loaded.config == artifact.config and loaded.card == "# tiny\n"
     for name, tensor in module.state_dict().items():
@@ -63,7 +74,11 @@ def test_metrics_go_to_json_and_to_the_active_mlflow_run(tmp_path):
     dataset = MetricsDataset(str(tmp_path / "reporting" / "m.json"))
     with mlflow.start_run() as run:
         dataset.save({"psnr": 31.5, "count": 3, "undefined": float("nan")})
-    assert json.loads((tmp_path / "reporting" / "m.json").read_text()) == {"count": 3.0, "psnr": 31.5, "undefined": None}
+    assert json.loads((tmp_path / "reporting" / "m.json").read_text()) == {
+        "count": 3.0,
+        "psnr": 31.5,
+        "undefined": None,
+    }
     logged = mlflow.get_run(run.info.run_id).data.metrics
     assert logged == {"psnr": 31.5, "count": 3.0}
     with pytest.raises(DatasetError, match="must be numbers"):

@@ -20,7 +20,15 @@ def one_thread():
 
 
 def tiny_config(**overrides) -> DiTConfig:
-    settings = {"latent_channels": 4, "hidden": 32, "depth": 2, "heads": 2, "text_dim": TEXT_DIM, "max_grid": (4, 4, 4), "frequency_dim": 32}
+    settings = {
+        "latent_channels": 4,
+        "hidden": 32,
+        "depth": 2,
+        "heads": 2,
+        "text_dim": TEXT_DIM,
+        "max_grid": (4, 4, 4),
+        "frequency_dim": 32,
+    }
     return DiTConfig(**{**settings, **overrides})
 
 
@@ -43,13 +51,19 @@ def text(batch: int, tokens: int = 5, seed: int = 1) -> tuple[torch.Tensor, torc
 @pytest.fixture
 def text2world() -> DiffusionDenoiser:
     torch.manual_seed(0)
-    return randomize(DiffusionDenoiser(tiny_config(), EDMConfig(), torch.linspace(-1, 1, 4), torch.linspace(0.5, 2, 4))).eval()
+    return randomize(
+        DiffusionDenoiser(tiny_config(), EDMConfig(), torch.linspace(-1, 1, 4), torch.linspace(0.5, 2, 4))
+    ).eval()
 
 
 @pytest.fixture
 def video2world() -> DiffusionDenoiser:
     torch.manual_seed(0)
-    return randomize(DiffusionDenoiser(tiny_config(condition_mask=True), EDMConfig(), torch.linspace(-1, 1, 4), torch.linspace(0.5, 2, 4))).eval()
+    return randomize(
+        DiffusionDenoiser(
+            tiny_config(condition_mask=True), EDMConfig(), torch.linspace(-1, 1, 4), torch.linspace(0.5, 2, 4)
+        )
+    ).eval()
 
 
 @pytest.fixture

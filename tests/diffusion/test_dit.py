@@ -41,7 +41,13 @@ def test_null_text_replaces_only_the_dropped_captions(make_config, make_text):
     context, mask = make_text(3)
     dropped_context, dropped_mask = net.drop_text(context, mask, torch.tensor([False, True, False]))
     assert torch.equal(dropped_context[0], context[0]) and torch.equal(dropped_mask[2], mask[2])
-    assert torch.equal(dropped_context[1, 0], net.null_text[0, 0]) and dropped_mask[1].tolist() == [True, False, False, False, False]
+    assert torch.equal(dropped_context[1, 0], net.null_text[0, 0]) and dropped_mask[1].tolist() == [
+        True,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_adaln_lora_shares_one_modulation_and_adds_a_low_rank_term_per_block(make_config, make_text, make_random):
@@ -75,14 +81,24 @@ def test_video2world_starts_from_text2world_with_a_silent_mask_channel(make_conf
     mask[:, :, 0] = 1
     context, context_mask = make_text(2)
     c_noise = torch.tensor([0.1, 0.3])
-    assert torch.allclose(video2world.net(torch.cat([x, mask], 1), c_noise, context, context_mask), text2world.net(x, c_noise, context, context_mask), atol=1e-6)
+    assert torch.allclose(
+        video2world.net(torch.cat([x, mask], 1), c_noise, context, context_mask),
+        text2world.net(x, c_noise, context, context_mask),
+        atol=1e-6,
+    )
     with pytest.raises(ValueError, match="already a Video2World"):
         video2world_from(video2world)
 
 
 @pytest.mark.parametrize(
     ("size", "low", "high"),
-    [("tiny", 0.7e6, 1.2e6), ("small", 4e6, 8e6), ("base", 100e6, 150e6), ("cosmos-7b", 6.9e9, 7.6e9), ("cosmos-14b", 13.5e9, 14.8e9)],
+    [
+        ("tiny", 0.7e6, 1.2e6),
+        ("small", 4e6, 8e6),
+        ("base", 100e6, 150e6),
+        ("cosmos-7b", 6.9e9, 7.6e9),
+        ("cosmos-14b", 13.5e9, 14.8e9),
+    ],
 )
 def test_registry_sizes_have_the_expected_parameter_counts(size, low, high):
     text_dim = {"text_dim": 384} if size in ("tiny", "small", "base") else {}
@@ -91,11 +107,21 @@ def test_registry_sizes_have_the_expected_parameter_counts(size, low, high):
         net = DiT(config)
     count = sum(parameter.numel() for parameter in net.parameters())
     assert low < count < high, f"{size}: {count:,} parameters"
-    assert (config.depth, config.hidden, config.heads) == tuple(SIZES[size][key] for key in ("depth", "hidden", "heads"))
+    assert (config.depth, config.hidden, config.heads) == tuple(
+        SIZES[size][key] for key in ("depth", "hidden", "heads")
+    )
 
 
 def test_cosmos_shapes_match_the_released_models():
-    assert (dit_config("cosmos-7b").depth, dit_config("cosmos-7b").hidden, dit_config("cosmos-7b").heads) == (28, 4096, 32)
-    assert (dit_config("cosmos-14b").depth, dit_config("cosmos-14b").hidden, dit_config("cosmos-14b").heads) == (36, 5120, 40)
+    assert (dit_config("cosmos-7b").depth, dit_config("cosmos-7b").hidden, dit_config("cosmos-7b").heads) == (
+        28,
+        4096,
+        32,
+    )
+    assert (dit_config("cosmos-14b").depth, dit_config("cosmos-14b").hidden, dit_config("cosmos-14b").heads) == (
+        36,
+        5120,
+        40,
+    )
     with pytest.raises(ValueError, match="unknown diffusion model size"):
         dit_config("huge")

@@ -3,19 +3,29 @@
 import pytest
 import torch
 
-from cosmos_flow.diffusion.denoiser import FrameCondition, latent_statistics
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, FrameCondition, latent_statistics
 from cosmos_flow.diffusion.edm import edm_loss_weight
-from cosmos_flow.diffusion.objective import ConditionSampling, denoising_loss, loss_mask, masked_denoising_error, training_loss
+from cosmos_flow.diffusion.objective import (
+    ConditionSampling,
+    denoising_loss,
+    loss_mask,
+    masked_denoising_error,
+    training_loss,
+)
 
 
 def _condition(latents: torch.Tensor, counts: list[int]) -> FrameCondition:
-    return FrameCondition.leading_frames(latents, torch.tensor(counts), torch.full((len(counts),), 0.01), torch.randn_like(latents))
+    return FrameCondition.leading_frames(
+        latents, torch.tensor(counts), torch.full((len(counts),), 0.01), torch.randn_like(latents)
+    )
 
 
 def test_normalization_uses_per_channel_statistics_scaled_to_sigma_data(text2world):
     latents = torch.randn(6, 4, 3, 4, 4) * torch.tensor([1.0, 2.0, 3.0, 4.0])[None, :, None, None, None] + 7
     mean, std = latent_statistics(latents)
-    assert torch.allclose(mean, torch.full((4,), 7.0), atol=0.5) and torch.allclose(std, torch.tensor([1.0, 2.0, 3.0, 4.0]), rtol=0.2)
+    assert torch.allclose(mean, torch.full((4,), 7.0), atol=0.5) and torch.allclose(
+        std, torch.tensor([1.0, 2.0, 3.0, 4.0]), rtol=0.2
+    )
     text2world.set_latent_statistics(mean, std)
     normalized = text2world.normalize(latents)
     assert torch.allclose(normalized.transpose(0, 1).flatten(1).std(dim=1), torch.full((4,), 0.5), atol=1e-4)
@@ -70,7 +80,9 @@ def test_the_video2world_loss_scores_only_the_generated_frames(video2world, make
     sigma, noise = torch.tensor([0.7, 2.0]), torch.randn_like(latents)
     terms = denoising_loss(video2world, latents, context, mask, sigma, noise, condition)
     denoised = video2world(latents + sigma[:, None, None, None, None] * noise, sigma, context, mask, condition)
-    expected = torch.stack([((denoised[b, :, k:] - latents[b, :, k:]) ** 2).mean() for b, k in enumerate([1, 2])]) * edm_loss_weight(sigma, 0.5)
+    expected = torch.stack(
+        [((denoised[b, :, k:] - latents[b, :, k:]) ** 2).mean() for b, k in enumerate([1, 2])]
+    ) * edm_loss_weight(sigma, 0.5)
     assert torch.allclose(terms.loss, expected, rtol=1e-5)
 
 
@@ -87,19 +99,24 @@ def test_training_draws_are_seeded_and_the_condition_sampling_is_checked(video2w
         ConditionSampling(latent_frames=(3,)).sample(latents)
 
 
-def _anchored(make_config, make_random) -> "DiffusionDenoiser":
-    from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
+def _anchored(make_config, make_random) -> DiffusionDenoiser:
     from cosmos_flow.diffusion.edm import EDMConfig
 
     torch.manual_seed(0)
-    return make_random(DiffusionDenoiser(make_config(condition_mask=True, held_frame_anchor=True), EDMConfig(), torch.zeros(4), torch.ones(4))).eval()
+    return make_random(
+        DiffusionDenoiser(
+            make_config(condition_mask=True, held_frame_anchor=True), EDMConfig(), torch.zeros(4), torch.ones(4)
+        )
+    ).eval()
 
 
 def test_an_anchored_video2world_model_predicts_relative_to_the_held_frame(make_config, make_random, make_text):
     denoiser = _anchored(make_config, make_random)
     latents, held = torch.randn(2, 4, 3, 4, 4) * 0.5, torch.randn(2, 4, 3, 4, 4) * 0.5
     held[:, :, :1] = latents[:, :, :1]  # the held frame's leading latents are the condition's
-    condition = FrameCondition.leading_frames(latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents), held)
+    condition = FrameCondition.leading_frames(
+        latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents), held
+    )
     context, mask = make_text(2)
     sigma = torch.full((2,), 80.0)
     noise = torch.randn_like(latents) * 80
@@ -113,14 +130,27 @@ def test_an_anchored_video2world_model_predicts_relative_to_the_held_frame(make_
     other = condition.repeated(1)
     other.held = held.clone()
     other.held[:, :, 2] += 1.0
-    assert not torch.allclose(denoiser(noise, sigma, context, mask, condition)[:, :, 1:2], denoiser(noise, sigma, context, mask, other)[:, :, 1:2])
+    assert not torch.allclose(
+        denoiser(noise, sigma, context, mask, condition)[:, :, 1:2],
+        denoiser(noise, sigma, context, mask, other)[:, :, 1:2],
+    )
     with pytest.raises(ValueError, match="needs `held` latents"):
-        denoiser(noise, sigma, context, mask, FrameCondition.leading_frames(latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents)))
+        denoiser(
+            noise,
+            sigma,
+            context,
+            mask,
+            FrameCondition.leading_frames(
+                latents, torch.tensor([1, 1]), torch.full((2,), 1e-3), torch.zeros_like(latents)
+            ),
+        )
 
 
 def test_training_draws_the_held_frame_that_matches_each_condition_length(make_config, make_random, make_text):
     latents = torch.randn(64, 4, 3, 4, 4)
-    held = torch.stack([latents + 1.0, latents + 2.0], dim=1)  # [B, A, ...]: held frames for 1 and 2 condition latent frames
+    held = torch.stack(
+        [latents + 1.0, latents + 2.0], dim=1
+    )  # [B, A, ...]: held frames for 1 and 2 condition latent frames
     condition = ConditionSampling(latent_frames=(1, 2)).sample(latents, torch.Generator().manual_seed(0), held)
     counts = condition.mask[:, 0, :, 0, 0].sum(dim=1)
     assert set(counts.tolist()) == {1.0, 2.0}

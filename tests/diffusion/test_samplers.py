@@ -51,7 +51,14 @@ def test_guidance_zero_is_the_conditional_model_and_guidance_follows_cosmos_form
     assert torch.allclose(guided, conditional + 3.0 * (conditional - unconditional), atol=1e-5)
     # And a whole sample at guidance 0 is the sample of the conditional denoiser.
     params = SamplingParams(steps=3, guidance=0.0, solver="euler")
-    by_hand = text2world.denormalize(sample(lambda x, s: text2world(x, s, context, mask), initial_noise((2, 4, 3, 4, 4), 5), karras_sigmas(3, 0.002, 80.0), "euler"))
+    by_hand = text2world.denormalize(
+        sample(
+            lambda x, s: text2world(x, s, context, mask),
+            initial_noise((2, 4, 3, 4, 4), 5),
+            karras_sigmas(3, 0.002, 80.0),
+            "euler",
+        )
+    )
     assert torch.equal(sample_latents(text2world, context, mask, (4, 3, 4, 4), 5, params), by_hand)
 
 
@@ -59,11 +66,15 @@ def test_video2world_sampling_leaves_the_condition_frames_unchanged(video2world,
     context, mask = make_text(2)
     condition = torch.randn(2, 4, 2, 4, 4) * 3 + 1
     params = SamplingParams(steps=3, guidance=2.0)
-    latents = sample_latents(video2world, context, mask, (4, 3, 4, 4), seed=0, params=params, condition_latents=condition)
+    latents = sample_latents(
+        video2world, context, mask, (4, 3, 4, 4), seed=0, params=params, condition_latents=condition
+    )
     assert torch.equal(latents[:, :, :2], condition)
     assert not torch.allclose(latents[:, :, 2], torch.zeros_like(latents[:, :, 2]))
     # The generated frame depends on what it is conditioned on.
-    other = sample_latents(video2world, context, mask, (4, 3, 4, 4), seed=0, params=params, condition_latents=condition + 1)
+    other = sample_latents(
+        video2world, context, mask, (4, 3, 4, 4), seed=0, params=params, condition_latents=condition + 1
+    )
     assert not torch.allclose(other[:, :, 2], latents[:, :, 2])
     with pytest.raises(ValueError, match="leave nothing to generate"):
         sample_latents(video2world, context, mask, (4, 2, 4, 4), 0, params, condition)

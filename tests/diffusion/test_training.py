@@ -20,7 +20,15 @@ def _one_clip(make_text) -> LatentTextData:
 
 
 def _loss(denoiser: DiffusionDenoiser, data: LatentTextData, condition_latent_frames: int = 0) -> float:
-    losses = loss_at_sigmas(denoiser.eval(), denoiser.normalize(data.latents), data.context, data.context_mask, SIGMAS, condition_latent_frames, seed=1)
+    losses = loss_at_sigmas(
+        denoiser.eval(),
+        denoiser.normalize(data.latents),
+        data.context,
+        data.context_mask,
+        SIGMAS,
+        condition_latent_frames,
+        seed=1,
+    )
     return sum(losses) / len(losses)
 
 
@@ -29,13 +37,21 @@ def test_a_tiny_model_overfits_one_clip(make_config, make_text):
     torch.manual_seed(0)
     denoiser = DiffusionDenoiser(make_config(hidden=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
     before = _loss(denoiser, data)
-    params = DiffusionTrainParams(max_steps=250, batch_size=8, learning_rate=1e-2, warmup_steps=10, caption_dropout=0.0, accelerator="cpu", seed=0)
+    params = DiffusionTrainParams(
+        max_steps=250, batch_size=8, learning_rate=1e-2, warmup_steps=10, caption_dropout=0.0, accelerator="cpu", seed=0
+    )
     result = train_diffusion(denoiser, data, data, params)
     after = _loss(result.denoiser, data)
     assert after < before / 10, f"denoising loss {before:.3f} -> {after:.3f}"
     summary = result.summary
-    assert summary["steps"] == 250 and summary["steps_per_second"] > 0 and summary["samples_per_second"] == pytest.approx(8 * summary["steps_per_second"])
-    assert summary["final_train_loss"] < before / 5 and summary["val_loss"] < before / 5  # val: the same clip at the σ-bucket centres
+    assert (
+        summary["steps"] == 250
+        and summary["steps_per_second"] > 0
+        and summary["samples_per_second"] == pytest.approx(8 * summary["steps_per_second"])
+    )
+    assert (
+        summary["final_train_loss"] < before / 5 and summary["val_loss"] < before / 5
+    )  # val: the same clip at the σ-bucket centres
     assert {name for name in summary if name.startswith("val_loss_sigma_")} and not result.denoiser.training
 
 
@@ -47,9 +63,13 @@ def test_training_is_reproducible_and_video2world_starts_from_text2world(make_co
     first = train_diffusion(text2world, data, None, params).denoiser
     second = train_diffusion(text2world, data, None, params).denoiser
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), second.state_dict().values()))
-    assert not torch.equal(first.net.blocks[0].mlp.fc1.weight, text2world.net.blocks[0].mlp.fc1.weight)  # trained a copy
+    assert not torch.equal(
+        first.net.blocks[0].mlp.fc1.weight, text2world.net.blocks[0].mlp.fc1.weight
+    )  # trained a copy
 
-    video2world = train_diffusion(video2world_from(first), data, data, params, condition=ConditionSampling(latent_frames=(1, 2))).denoiser
+    video2world = train_diffusion(
+        video2world_from(first), data, data, params, condition=ConditionSampling(latent_frames=(1, 2))
+    ).denoiser
     assert video2world.config.condition_mask and torch.equal(video2world.latent_mean, first.latent_mean)
 
 
@@ -62,28 +82,42 @@ def _still_clips(make_text) -> LatentTextData:
     return LatentTextData(latents, context.repeat(4, 1, 1), mask.repeat(4, 1), ["a ball rests"] * 4)
 
 
-def _conditioned_loss(denoiser: DiffusionDenoiser, target: torch.Tensor, given: torch.Tensor, data: LatentTextData, frames: int = 1) -> float:
+def _conditioned_loss(
+    denoiser: DiffusionDenoiser, target: torch.Tensor, given: torch.Tensor, data: LatentTextData, frames: int = 1
+) -> float:
     """The mean denoising loss of `target` latents at SIGMAS (seeded noise), the first `frames` latent frames given from `given`."""
     denoiser = denoiser.eval()
     target, given = denoiser.normalize(target), denoiser.normalize(given)
     batch = target.shape[0]
-    condition = FrameCondition.leading_frames(given, torch.full((batch,), frames), torch.full((batch,), 1e-3), torch.zeros_like(given))
+    condition = FrameCondition.leading_frames(
+        given, torch.full((batch,), frames), torch.full((batch,), 1e-3), torch.zeros_like(given)
+    )
     generator = torch.Generator().manual_seed(1)
     losses = []
     with torch.no_grad():
         for sigma in SIGMAS:
             noise = torch.randn(target.shape, generator=generator)
-            losses.append(float(denoising_loss(denoiser, target, data.context, data.context_mask, torch.full((batch,), sigma), noise, condition).loss.mean()))
+            losses.append(
+                float(
+                    denoising_loss(
+                        denoiser, target, data.context, data.context_mask, torch.full((batch,), sigma), noise, condition
+                    ).loss.mean()
+                )
+            )
     return sum(losses) / len(losses)
 
 
 def test_video2world_training_learns_to_continue_its_condition(make_config, make_text):
     data = _still_clips(make_text)
     torch.manual_seed(0)
-    untrained = video2world_from(DiffusionDenoiser(make_config(hidden=64, heads=4), EDMConfig(), *latent_statistics(data.latents)))
+    untrained = video2world_from(
+        DiffusionDenoiser(make_config(hidden=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
+    )
     others = data.latents.roll(1, dims=0)  # each clip conditioned on another clip's frame
     before = _conditioned_loss(untrained, data.latents, data.latents, data)
-    params = DiffusionTrainParams(max_steps=200, batch_size=8, learning_rate=1e-2, warmup_steps=10, caption_dropout=0.0, accelerator="cpu", seed=0)
+    params = DiffusionTrainParams(
+        max_steps=200, batch_size=8, learning_rate=1e-2, warmup_steps=10, caption_dropout=0.0, accelerator="cpu", seed=0
+    )
     trained = train_diffusion(untrained, data, None, params, condition=ConditionSampling(latent_frames=(1,))).denoiser
     after = _conditioned_loss(trained, data.latents, data.latents, data)
     # About 1.02 -> 0.12: the generated frames are learned ...
@@ -107,7 +141,9 @@ def test_training_without_clips_is_refused(make_config):
 
 def test_training_batches_carry_the_held_frames_of_the_condition_lengths_drawn_in_drawing_order(make_text):
     data = _one_clip(make_text)
-    held = torch.stack([torch.full((1, 4, 3, 4, 4), float(count)) for count in (1, 2, 5)], dim=1)  # encoded for 1, 2 and 5
+    held = torch.stack(
+        [torch.full((1, 4, 3, 4, 4), float(count)) for count in (1, 2, 5)], dim=1
+    )  # encoded for 1, 2 and 5
     data = LatentTextData(data.latents, data.context, data.context_mask, data.captions, held, [1, 2, 5])
     drawn = data.with_held_for([5, 1])
     assert drawn.held_condition_latents == [5, 1]

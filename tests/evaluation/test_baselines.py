@@ -39,7 +39,9 @@ def test_copy_last_frame_repeats_the_last_context_frame():
 def test_mean_of_context_is_the_rounded_per_pixel_mean():
     # Per pixel over time: (10+20+31)/3 = 20.33 -> 20; (200+100+0)/3 = 100 (no uint8 overflow in the sum);
     # (0+1+1)/3 = 0.67 -> 1.
-    np.testing.assert_array_equal(mean_of_context(CONTEXT, 2), np.array([[rgb(20, 100, 1)], [rgb(20, 100, 1)]], dtype=np.uint8))
+    np.testing.assert_array_equal(
+        mean_of_context(CONTEXT, 2), np.array([[rgb(20, 100, 1)], [rgb(20, 100, 1)]], dtype=np.uint8)
+    )
     # Halves round to even (numpy's rounding): 11.5 -> 12, 12.5 -> 12, 0.5 -> 0, 254.5 -> 254.
     halves = np.array([[rgb(10, 12, 0, 254)], [rgb(13, 13, 1, 255)]], dtype=np.uint8)
     np.testing.assert_array_equal(mean_of_context(halves, 1), np.array([[rgb(12, 12, 0, 254)]], dtype=np.uint8))
@@ -56,7 +58,9 @@ def test_all_background_is_the_median_of_the_background_pixels():
     seg = np.array([[[-1, -1, 0]], [[-1, -1, 0]], [[0, -1, -1]]], dtype=np.int32)
     # Pixel 0: median of (10, 20) = 15; pixel 1: median of (30, 40, 80) = 40 (the mean would be 50);
     # pixel 2: only frame 2 shows the background there, 60.
-    np.testing.assert_array_equal(all_background(context, seg, 2), np.array([[rgb(15, 40, 60)], [rgb(15, 40, 60)]], dtype=np.uint8))
+    np.testing.assert_array_equal(
+        all_background(context, seg, 2), np.array([[rgb(15, 40, 60)], [rgb(15, 40, 60)]], dtype=np.uint8)
+    )
 
 
 def test_all_background_removes_the_objects_seen_in_the_context():
@@ -94,7 +98,9 @@ def test_tokenizer_round_trip_encodes_the_whole_episode_and_keeps_its_decoded_fu
     future = tokenizer_round_trip(tokenizer, episode, condition_frames=1)
     assert tokenizer.encoded_shapes == [(1, 3, 4, 1, 2)]  # all four frames, condition frames included
     np.testing.assert_array_equal(future, np.array([[rgb(235, 225)], [rgb(215, 205)], [rgb(195, 0)]], dtype=np.uint8))
-    np.testing.assert_array_equal(tokenizer_round_trip(tokenizer, episode, condition_frames=3), np.array([[rgb(195, 0)]], dtype=np.uint8))
+    np.testing.assert_array_equal(
+        tokenizer_round_trip(tokenizer, episode, condition_frames=3), np.array([[rgb(195, 0)]], dtype=np.uint8)
+    )
 
 
 def test_tokenizer_round_trip_runs_a_real_tokenizer():
@@ -109,7 +115,9 @@ def test_static_first_frame_repeats_the_first_frame():
     np.testing.assert_array_equal(static_first_frame(CONTEXT), np.array([[rgb(10, 200, 0)]] * 3, dtype=np.uint8))
 
 
-@pytest.mark.parametrize("warp", [lambda f, rng: random_homography_warps(f, rng, 0.1), lambda f, rng: random_local_warps(f, rng, 0.05)])
+@pytest.mark.parametrize(
+    "warp", [lambda f, rng: random_homography_warps(f, rng, 0.1), lambda f, rng: random_local_warps(f, rng, 0.05)]
+)
 def test_random_warps_are_seeded_and_independent_per_frame(warp):
     frame = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)
     frames = np.repeat(frame[None], 3, axis=0)

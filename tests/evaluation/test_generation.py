@@ -40,16 +40,24 @@ def generate(model, past_frames, caption, n_future, seed, **options):
 def models_dir(tmp_path, monkeypatch):
     monkeypatch.setitem(registry.WORLD_MODEL_FAMILIES, "small_world_model", f"{__name__}:load_small_world_model")
     (tmp_path / "tokenizer_cv").mkdir()
-    for name, stage, tokenizer in (("small_v2w", "v2w", "tokenizer_cv"), ("small_t2w", "t2w", "tokenizer_cv"), ("orphan", "v2w", "missing_tokenizer")):
+    for name, stage, tokenizer in (
+        ("small_v2w", "v2w", "tokenizer_cv"),
+        ("small_t2w", "t2w", "tokenizer_cv"),
+        ("orphan", "v2w", "missing_tokenizer"),
+    ):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "config.json").write_text(json.dumps({"model": "small_world_model", "stage": stage, "tokenizer": tokenizer}))
+        (tmp_path / name / "config.json").write_text(
+            json.dumps({"model": "small_world_model", "stage": stage, "tokenizer": tokenizer})
+        )
     CALLS.clear()
     return tmp_path
 
 
 def episode_case(condition_frames: int = 9) -> EpisodeCase:
     frames = np.random.default_rng(0).integers(0, 256, (17, 64, 64, 3), dtype=np.uint8)
-    return EpisodeCase("drop_test_0003", "drop", "a ball", condition_frames, frames, np.full((17, 64, 64), -1, np.int32), None)
+    return EpisodeCase(
+        "drop_test_0003", "drop", "a ball", condition_frames, frames, np.full((17, 64, 64), -1, np.int32), None
+    )
 
 
 def test_discovery_loads_every_usable_model_and_skips_broken_ones(models_dir):

@@ -25,13 +25,23 @@ ROTATION = cv2.Rodrigues(np.array([0.02, -0.05, 0.01]))[0]
 TRANSLATION = np.array([0.3, 0.05, 0.02])
 
 
-def two_views(count: int = 80, seed: int = 0, rotation: np.ndarray = ROTATION, translation: np.ndarray = TRANSLATION) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def two_views(
+    count: int = 80, seed: int = 0, rotation: np.ndarray = ROTATION, translation: np.ndarray = TRANSLATION
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Random 3D points seen by two cameras with known K, R, t: (points in view 1, in view 2, true F)."""
     rng = np.random.default_rng(seed)
-    world = np.column_stack([rng.uniform(-1.5, 1.5, count), rng.uniform(-1.5, 1.5, count), rng.uniform(3.0, 6.0, count)])
+    world = np.column_stack(
+        [rng.uniform(-1.5, 1.5, count), rng.uniform(-1.5, 1.5, count), rng.uniform(3.0, 6.0, count)]
+    )
     first = world @ K.T
     second = (world @ rotation.T + translation) @ K.T
-    tx = np.array([[0, -translation[2], translation[1]], [translation[2], 0, -translation[0]], [-translation[1], translation[0], 0]])
+    tx = np.array(
+        [
+            [0, -translation[2], translation[1]],
+            [translation[2], 0, -translation[0]],
+            [-translation[1], translation[0], 0],
+        ]
+    )
     fundamental = np.linalg.inv(K).T @ tx @ rotation @ np.linalg.inv(K)
     return first[:, :2] / first[:, 2:], second[:, :2] / second[:, 2:], fundamental
 
@@ -98,14 +108,29 @@ def orbit_render():
 def test_rendered_orbit_recovers_its_true_cameras_and_broken_videos_do_not(orbit_render):
     frames, intrinsics, cameras = orbit_render
     real = video_geometry(frames, intrinsics, cameras)
-    assert real.pose_success and real.status == STATUS_OK and real.pairs == 8 and real.pose_pairs == real.pairs_with_pose == 5
-    assert real.rotation_error_deg < 2.0 and real.translation_error_deg < 25.0 and real.translation_defined and real.sampson_error < 0.3
+    assert (
+        real.pose_success
+        and real.status == STATUS_OK
+        and real.pairs == 8
+        and real.pose_pairs == real.pairs_with_pose == 5
+    )
+    assert (
+        real.rotation_error_deg < 2.0
+        and real.translation_error_deg < 25.0
+        and real.translation_defined
+        and real.sampson_error < 0.3
+    )
     # The same video scored against the camera path played backwards: the poses no longer agree.
     assert not video_geometry(frames, intrinsics, cameras[::-1]).pose_success
     warped = video_geometry(random_local_warps(frames, np.random.default_rng(0), amplitude=0.02), intrinsics, cameras)
     assert not warped.pose_success and warped.sampson_error > 2 * real.sampson_error
     still = video_geometry(static_first_frame(frames), intrinsics, cameras)
-    assert still.sampson_error < 1e-6 and not still.pose_success and still.pairs_with_pose == 0 and still.status == STATUS_STATIC
+    assert (
+        still.sampson_error < 1e-6
+        and not still.pose_success
+        and still.pairs_with_pose == 0
+        and still.status == STATUS_STATIC
+    )
     with pytest.raises(ValueError, match="T>=2"):
         video_geometry(frames[:1], intrinsics, cameras[:1])
     with pytest.raises(ValueError, match="one true camera per frame"):

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from cosmos_flow.evaluation.intervals import intervals_overlap, percentile_interval, resampled_means, stratified_resamples
+from cosmos_flow.evaluation.intervals import (
+    intervals_overlap,
+    percentile_interval,
+    resampled_means,
+    stratified_resamples,
+)
 
 
 def test_resamples_stay_inside_their_stratum_and_repeat_with_the_seed():

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from cosmos_flow.evaluation.motion import MotionMaskParams, frames_mse, motion_masks, spatial_iou, spatiotemporal_iou, weighted_spatial_iou
+from cosmos_flow.evaluation.motion import (
+    MotionMaskParams,
+    frames_mse,
+    motion_masks,
+    spatial_iou,
+    spatiotemporal_iou,
+    weighted_spatial_iou,
+)
 
 
 def moving_square(frames: int = 6, size: int = 48, step: int = 4) -> np.ndarray:

@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from cosmos_flow.evaluation.objects import background_image, centroid_error, mask_iou, object_colours, scene_appearance, segment_frames
+from cosmos_flow.evaluation.objects import (
+    background_image,
+    centroid_error,
+    mask_iou,
+    object_colours,
+    scene_appearance,
+    segment_frames,
+)
 
 GREY, RED, BLUE = (120, 120, 120), (220, 30, 30), (30, 40, 200)
 

@@ -43,7 +43,9 @@ def falling_ball(jitter: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def case(condition_frames: int = 1, jitter: int = 1) -> EpisodeCase:
     rgb, seg = falling_ball()
-    return EpisodeCase("drop_test_0000", "drop", "a red ball falls", condition_frames, rgb, seg, falling_ball(jitter)[0])
+    return EpisodeCase(
+        "drop_test_0000", "drop", "a red ball falls", condition_frames, rgb, seg, falling_ball(jitter)[0]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,10 @@ def test_the_true_future_scores_perfectly(tokenizer):
 def test_an_object_that_enters_after_the_context_is_not_a_failure_of_the_true_future():
     scene = case()
     rgb, seg = scene.frames.copy(), scene.seg.copy()
-    rgb[5:, 26:30, 26:30], seg[5:, 26:30, 26:30] = (40, 60, 220), 1  # a blue box enters at frame 5, unseen by the 1-frame context
+    rgb[5:, 26:30, 26:30], seg[5:, 26:30, 26:30] = (
+        (40, 60, 220),
+        1,
+    )  # a blue box enters at frame 5, unseen by the 1-frame context
     entering = EpisodeCase(scene.episode_id, scene.scenario, scene.caption, 1, rgb, seg, None)
     metrics = FutureScorer(entering).score(entering.truth)
     assert metrics["generation_failure"] == 0.0 and metrics["failure_events"] == 0.0
@@ -81,7 +86,9 @@ def test_a_frozen_ball_scores_worse_than_the_truth_on_every_object_and_motion_me
 def test_evaluate_physics_scores_references_baselines_and_keeps_examples(tokenizer):
     cases = [case(1), case(5)]
     baselines, oracles = baseline_predictors(), oracle_predictors(tokenizer)
-    assert set(baselines) == {"copy_last_frame", "mean_of_context", "all_background"} and set(oracles) == {TOKENIZER_ROUND_TRIP}
+    assert set(baselines) == {"copy_last_frame", "mean_of_context", "all_background"} and set(oracles) == {
+        TOKENIZER_ROUND_TRIP
+    }
     assert oracle_predictors(None) == {}
     predictors = baselines | oracles
     kinds = dict.fromkeys(baselines, "baseline") | dict.fromkeys(oracles, "reference")
@@ -93,7 +100,11 @@ def test_evaluate_physics_scores_references_baselines_and_keeps_examples(tokeniz
     variance = rows.loc[(1, PHYSICAL_VARIANCE)]  # the second take: the ball one pixel lower
     assert 0.3 < variance["mask_iou"] < 1.0 and variance["centroid_error_px"] == pytest.approx(1.0)
     background = rows.loc[(1, "all_background")]  # the ball vanishes for all 8 future frames: one event
-    assert background["object_missing_rate"] == 1.0 and background["generation_failure"] == 1.0 and background["failure_events"] == 1.0
+    assert (
+        background["object_missing_rate"] == 1.0
+        and background["generation_failure"] == 1.0
+        and background["failure_events"] == 1.0
+    )
     frozen = rows.loc[(1, "copy_last_frame")]  # the ball stays at the top while the true one falls away: an appearance
     assert frozen["generation_failure"] == 1.0
     assert len(results.examples) == 2 and GROUND_TRUTH not in results.examples[0]["predictions"]
@@ -131,15 +142,48 @@ def test_cases_are_loaded_from_episode_folders_with_their_second_take(tmp_path):
     rows = []
     for index in range(3):
         folder = tmp_path / f"drop/drop_test_{index:04d}"
-        write_episode_folder(folder, view, np.tile(np.eye(4), (FRAMES, 1, 1)), 12.0, states, np.zeros((FRAMES, 1)), "a ball", with_video=False)
+        write_episode_folder(
+            folder,
+            view,
+            np.tile(np.eye(4), (FRAMES, 1, 1)),
+            12.0,
+            states,
+            np.zeros((FRAMES, 1)),
+            "a ball",
+            with_video=False,
+        )
         if index == 0:
-            write_episode_folder(folder / SECOND_TAKE_FOLDER, view, np.tile(np.eye(4), (FRAMES, 1, 1)), 12.0, states, np.zeros((FRAMES, 1)), "a ball", with_video=False)
-        rows.append({"episode_id": f"drop_test_{index:04d}", "scenario": "drop", "split": "test", "caption": "a ball", "path": f"drop/drop_test_{index:04d}"})
-    rows.append({"episode_id": "drop_train_0000", "scenario": "drop", "split": "train", "caption": "", "path": "nowhere"})
+            write_episode_folder(
+                folder / SECOND_TAKE_FOLDER,
+                view,
+                np.tile(np.eye(4), (FRAMES, 1, 1)),
+                12.0,
+                states,
+                np.zeros((FRAMES, 1)),
+                "a ball",
+                with_video=False,
+            )
+        rows.append(
+            {
+                "episode_id": f"drop_test_{index:04d}",
+                "scenario": "drop",
+                "split": "test",
+                "caption": "a ball",
+                "path": f"drop/drop_test_{index:04d}",
+            }
+        )
+    rows.append(
+        {"episode_id": "drop_train_0000", "scenario": "drop", "split": "train", "caption": "", "path": "nowhere"}
+    )
     selected = select_test_episodes(pd.DataFrame(rows), ["drop", "push"], per_scenario=2)
     assert list(selected["episode_id"]) == ["drop_test_0000", "drop_test_0001"]
     cases = load_cases(selected, tmp_path, [1, 5])
-    assert [(c.episode_id, c.condition_frames) for c in cases] == [("drop_test_0000", 1), ("drop_test_0000", 5), ("drop_test_0001", 1), ("drop_test_0001", 5)]
+    assert [(c.episode_id, c.condition_frames) for c in cases] == [
+        ("drop_test_0000", 1),
+        ("drop_test_0000", 5),
+        ("drop_test_0001", 1),
+        ("drop_test_0001", 5),
+    ]
     assert cases[0].second_take is not None and cases[2].second_take is None
     assert cases[1].context.shape == (5, SIZE, SIZE, 3) and cases[1].n_future == FRAMES - 5
     with pytest.raises(ValueError, match="choose 1 to 8"):

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from cosmos_flow.evaluation.quality import FrameQualityTotals, frames_psnr, frames_ssim, mean_squared_error, psnr, psnr_from_mse, ssim
+from cosmos_flow.evaluation.quality import (
+    FrameQualityTotals,
+    frames_psnr,
+    frames_ssim,
+    mean_squared_error,
+    psnr,
+    psnr_from_mse,
+    ssim,
+)
 from cosmos_flow.video.tensors import frames_to_tensor
 
 

@@ -48,11 +48,15 @@ def test_report_shows_intervals_verdicts_variance_and_definitions():
 def test_plots_draw_intervals_and_mark_missing_numbers_instead_of_zero_bars():
     physics, geometry = physics_table(rows(5)), geometry_table(geometry_rows())
     bars = metric_bars(physics)
-    assert len(bars.axes) >= 9 and any(axis.containers and any(len(container) == 3 for container in axis.containers) for axis in bars.axes)
+    assert len(bars.axes) >= 9 and any(
+        axis.containers and any(len(container) == 3 for container in axis.containers) for axis in bars.axes
+    )
     figure = geometry_bars(geometry)
     assert len(figure.axes) == 4
     sampson_axis = figure.axes[0]
     labels = [text.get_text() for text in sampson_axis.texts]
-    assert MISSING_LABEL in labels and "static" in labels  # the blurry model's NaN and the still video are marked, not drawn as 0
+    assert (
+        MISSING_LABEL in labels and "static" in labels
+    )  # the blurry model's NaN and the still video are marked, not drawn as 0
     assert math.isnan(geometry.set_index("source").loc["blurry_model", "sampson_error"])
     assert isinstance(geometry, pd.DataFrame)

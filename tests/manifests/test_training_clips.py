@@ -5,7 +5,11 @@ import pytest
 from cosmos_flow.manifests.training_clips import TRAINING_CLIP_COLUMNS, load_clip_frames, training_clip_table
 from cosmos_flow.video import write_video
 
-SIM_SPLITS = {"drop_train_0000": ("drop", "train"), "drop_val_0000": ("drop", "val"), "push_test_0000": ("push", "test")}
+SIM_SPLITS = {
+    "drop_train_0000": ("drop", "train"),
+    "drop_val_0000": ("drop", "val"),
+    "push_test_0000": ("push", "test"),
+}
 
 
 def _tables(num_real: int = 10):
@@ -16,14 +20,34 @@ def _tables(num_real: int = 10):
         videos.append({"video_id": video_id, "source": "sim", "episode_id": episode_id})
         clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4", "kept": True, "caption": None,
                       "num_frames": 17, "fps": 12.0, "width": 64, "height": 64})  # fmt: skip
-        episodes.append({"episode_id": episode_id, "scenario": scenario, "split": split, "path": f"sim/{scenario}/{episode_id}", "caption": f"caption of {episode_id}"})
+        episodes.append(
+            {
+                "episode_id": episode_id,
+                "scenario": scenario,
+                "split": split,
+                "path": f"sim/{scenario}/{episode_id}",
+                "caption": f"caption of {episode_id}",
+            }
+        )
     for index in range(num_real):
         video_id = f"real{index}"
         videos.append({"video_id": video_id, "source": "sample", "episode_id": None})
         clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4", "kept": True, "caption": "a street",
                       "num_frames": 60, "fps": 25.0, "width": 160, "height": 90})  # fmt: skip
     for clip_id, video_id in (("rejected_sim", "sim0"), ("rejected_real", "real0")):
-        clips.append({"clip_id": clip_id, "video_id": video_id, "path": None, "kept": False, "caption": None, "num_frames": 3, "fps": 25.0, "width": 64, "height": 64})
+        clips.append(
+            {
+                "clip_id": clip_id,
+                "video_id": video_id,
+                "path": None,
+                "kept": False,
+                "caption": None,
+                "num_frames": 3,
+                "fps": 25.0,
+                "width": 64,
+                "height": 64,
+            }
+        )
     return pd.DataFrame(clips), pd.DataFrame(videos), pd.DataFrame(episodes)
 
 
@@ -80,7 +104,9 @@ def _real_videos(clips_per_video: list[int]):
 def test_real_clips_of_one_video_never_straddle_splits():
     clips, videos = _real_videos([6, 5, 7, 4, 6, 5])
     for seed in range(8):
-        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(clips[["clip_id", "video_id"]], on="clip_id")
+        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(
+            clips[["clip_id", "video_id"]], on="clip_id"
+        )
         splits_per_video = table.groupby("video_id")["split"].nunique()
         assert (splits_per_video == 1).all(), f"seed {seed}: a video gives clips to both train and test"
 
@@ -89,7 +115,9 @@ def test_real_test_share_counts_videos_not_clips():
     # One long video with most clips and five short ones: 30% of six videos is two videos, whatever their clip counts.
     clips, videos = _real_videos([30, 1, 1, 1, 1, 1])
     for seed in range(8):
-        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(clips[["clip_id", "video_id"]], on="clip_id")
+        table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=seed).merge(
+            clips[["clip_id", "video_id"]], on="clip_id"
+        )
         per_video = table.groupby("video_id")["split"].first()
         assert (per_video == "test").sum() == 2 and (per_video == "train").sum() == 4
 
@@ -98,7 +126,13 @@ def test_real_video_split_is_deterministic_and_seeded():
     clips, videos = _real_videos([3] * 10)
     table = training_clip_table(clips, videos, None, real_test_fraction=0.3, seed=0)
     # The same split from shuffled inputs, and (SHA-256, not hash()) the ranking is pinned for seed 0.
-    shuffled = training_clip_table(clips.sample(frac=1.0, random_state=3), videos.sample(frac=1.0, random_state=4), None, real_test_fraction=0.3, seed=0)
+    shuffled = training_clip_table(
+        clips.sample(frac=1.0, random_state=3),
+        videos.sample(frac=1.0, random_state=4),
+        None,
+        real_test_fraction=0.3,
+        seed=0,
+    )
     pd.testing.assert_frame_equal(shuffled, table)
     test_videos = sorted({clip_id.split("_")[0] for clip_id in table.loc[table["split"] == "test", "clip_id"]})
     assert test_videos == ["v3", "v5", "v9"]  # the three first by sha256("0:<video_id>")
@@ -112,7 +146,9 @@ def test_a_single_real_video_goes_to_train_whole():
     assert set(table["split"]) == {"train"}
 
 
-@pytest.mark.parametrize("episodes", [None, pd.DataFrame(columns=["episode_id", "scenario", "split", "path", "caption"])])
+@pytest.mark.parametrize(
+    "episodes", [None, pd.DataFrame(columns=["episode_id", "scenario", "split", "path", "caption"])]
+)
 def test_without_episodes_sim_clips_are_split_like_real_ones(episodes):
     clips, videos, _ = _tables()
     table = training_clip_table(clips, videos, episodes)

@@ -41,7 +41,9 @@ def test_sample_videos_make_a_valid_manifest_with_stable_ids():
 def test_a_copy_of_a_video_is_quarantined_naming_the_one_kept(tmp_path, bikes_path):
     copy = tmp_path / "bikes again.mp4"
     copy.write_bytes(bikes_path.read_bytes())
-    videos, quarantine = build_videos_manifest([VideoSource(bikes_path, "sample"), VideoSource(copy, "user")], progress=False)
+    videos, quarantine = build_videos_manifest(
+        [VideoSource(bikes_path, "sample"), VideoSource(copy, "user")], progress=False
+    )
     assert list(videos["path"]) == [str(bikes_path)]
     assert "same content as" in quarantine["reason"][0] and str(bikes_path) in quarantine["reason"][0]
 

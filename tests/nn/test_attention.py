@@ -145,4 +145,6 @@ def test_cross_attention_cache_reuses_the_context_keys_and_values():
     assert len(single) == 1 and single.context_mask is None
     torch.testing.assert_close(torch.cat(first, dim=1), attention(x[1:], context=context[1:], context_mask=mask[1:]))
     # Later calls read the stored keys and values, not the context passed in.
-    torch.testing.assert_close(attention(x[:, :1], context=torch.zeros_like(context), context_mask=mask, cache=cache), pieces[0])
+    torch.testing.assert_close(
+        attention(x[:, :1], context=torch.zeros_like(context), context_mask=mask, cache=cache), pieces[0]
+    )

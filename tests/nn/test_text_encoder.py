@@ -48,7 +48,13 @@ def test_frozen_and_in_eval_mode(encoder):
 
 @pytest.mark.parametrize(
     ("captions", "message"),
-    [([""], "prompt 0 is empty"), (["ok", "   \n"], "prompt 1 is empty"), (["ok", 3], "prompt 1 is a int"), ("a ball", "list of strings"), ([], "at least one")],
+    [
+        ([""], "prompt 0 is empty"),
+        (["ok", "   \n"], "prompt 1 is empty"),
+        (["ok", 3], "prompt 1 is a int"),
+        ("a ball", "list of strings"),
+        ([], "at least one"),
+    ],
 )
 def test_prompts_it_cannot_take_are_one_sentence_errors(encoder, captions, message):
     with pytest.raises(ValueError, match=message):
@@ -93,7 +99,9 @@ def test_tiny_local_t5_encoder(tmp_path):
 
     torch.manual_seed(0)
     folder = tmp_path / "tiny-t5"
-    T5EncoderModel(T5Config(vocab_size=30522, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2)).save_pretrained(folder)
+    T5EncoderModel(T5Config(vocab_size=30522, d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2)).save_pretrained(
+        folder
+    )
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         shutil.copy(bundled_minilm_path() / name, folder / name)  # any local tokenizer will do for the test
     encoder = build_text_encoder({"kind": "t5", "path": str(folder), "max_tokens": 8})

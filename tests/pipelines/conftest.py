@@ -61,7 +61,11 @@ def tiny_world_data(tmp_path_factory):
             ["simulation", "ingest", "curation"],
             simulation={"episodes": TINY_EPISODES, "workers": 2, "progress": False},
             ingest={"samples": ["bikes"], "include_sim": True, "progress": False},
-            curation={"detector": "pyscenedetect", "progress": False, "split": {"min_clip_s": 1.0, "trim_s": 0.2, "max_clip_s": 60.0}},
+            curation={
+                "detector": "pyscenedetect",
+                "progress": False,
+                "split": {"min_clip_s": 1.0, "trim_s": 0.2, "max_clip_s": 60.0},
+            },
         )
         _end_runs()
     return copy / "data"

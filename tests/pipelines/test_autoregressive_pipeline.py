@@ -17,7 +17,16 @@ from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.video import probe
 
 FRAMES, SIZE = 9, 32  # two latent frames of 4x4 tokens through the 8x8x8 tokenizer
-TRAIN = {"max_steps": 4, "batch_size": 2, "warmup_steps": 1, "val_every_steps": 2, "condition_latents": [1], "log_every_steps": 1, "progress_bar": False, "accelerator": "cpu"}
+TRAIN = {
+    "max_steps": 4,
+    "batch_size": 2,
+    "warmup_steps": 1,
+    "val_every_steps": 2,
+    "condition_latents": [1],
+    "log_every_steps": 1,
+    "progress_bar": False,
+    "accelerator": "cpu",
+}
 GEOMETRY = {"width": SIZE, "height": SIZE, "fps": 10.0, "num_frames": FRAMES}
 KEPT = {
     "start_frame": 0,
@@ -64,14 +73,47 @@ def _synthetic_world(root, count: int = 5) -> None:
         np.savez(root / folder / "frames.npz", rgb=_moving_square(index))
         caption, video = f"a square number {index} slides down", f"{folder}/video.mp4"
         split = "val" if index == count - 1 else "train"
-        episodes.append({**GEOMETRY, "episode_id": episode_id, "scenario": "drop", "split": split, "seed": index, "caption": caption, "path": folder})
-        videos.append({**GEOMETRY, "video_id": f"v{index}", "path": video, "source": "sim", "duration_s": 0.9, "codec": "h264", "has_audio": False, "episode_id": episode_id})
+        episodes.append(
+            {
+                **GEOMETRY,
+                "episode_id": episode_id,
+                "scenario": "drop",
+                "split": split,
+                "seed": index,
+                "caption": caption,
+                "path": folder,
+            }
+        )
+        videos.append(
+            {
+                **GEOMETRY,
+                "video_id": f"v{index}",
+                "path": video,
+                "source": "sim",
+                "duration_s": 0.9,
+                "codec": "h264",
+                "has_audio": False,
+                "episode_id": episode_id,
+            }
+        )
         clips.append(
-            {**GEOMETRY, **KEPT, "clip_id": f"c{index}", "video_id": f"v{index}", "path": video, "end_frame": FRAMES, "end_s": 0.9, "caption": caption, "cluster_id": index}
+            {
+                **GEOMETRY,
+                **KEPT,
+                "clip_id": f"c{index}",
+                "video_id": f"v{index}",
+                "path": video,
+                "end_frame": FRAMES,
+                "end_s": 0.9,
+                "caption": caption,
+                "cluster_id": index,
+            }
         )
     write_training_clips(root, clips, videos, episodes)
     torch.manual_seed(0)
-    save_model(root / "data/06_models/tokenizer_dv", tokenizer_artifact(CausalVideoTokenizer(get_config("dv-tiny-8x8x8"))))
+    save_model(
+        root / "data/06_models/tokenizer_dv", tokenizer_artifact(CausalVideoTokenizer(get_config("dv-tiny-8x8x8")))
+    )
 
 
 def test_autoregressive_pipeline_trains_both_stages_saves_reports_and_tracks(project, one_thread):
@@ -91,7 +133,9 @@ def test_autoregressive_pipeline_trains_both_stages_saves_reports_and_tracks(pro
     for name, stage in (("ar_video", "video"), ("ar_v2w", "v2w")):
         folder = project / "data/06_models" / name
         config = json.loads((folder / "config.json").read_text())
-        assert config["model"] == "ar_world_model" and config["stage"] == stage and config["tokenizer"] == "tokenizer_dv"
+        assert (
+            config["model"] == "ar_world_model" and config["stage"] == stage and config["tokenizer"] == "tokenizer_dv"
+        )
         assert "val_loss" in (folder / "card.md").read_text()
         model = load_world_model(folder)
         assert model.generate(_moving_square(0)[:1], "a square slides", 8, seed=0).shape == (8, SIZE, SIZE, 3)
@@ -101,7 +145,9 @@ def test_autoregressive_pipeline_trains_both_stages_saves_reports_and_tracks(pro
     children = {run.info.run_name: run for run in runs if "mlflow.parentRunId" in run.data.tags}
     assert {"ar_video", "ar_v2w"} <= set(children)
     for name, child in children.items():
-        assert {"train/loss", "train/token_accuracy", "val/perplexity", "final/val_loss"} <= set(child.data.metrics), name
+        assert {"train/loss", "train/token_accuracy", "val/perplexity", "final/val_loss"} <= set(child.data.metrics), (
+            name
+        )
         assert [item.path for item in client.list_artifacts(child.info.run_id, "samples")] == [f"samples/{name}_0.mp4"]
     parent = client.get_run(children["ar_video"].data.tags["mlflow.parentRunId"])
     assert "v2w_val_loss" in parent.data.metrics

@@ -18,7 +18,15 @@ from cosmos_flow.torch_threads import torch_threads
 
 SIZE, FRAMES = 32, 20
 EPISODES = [("drop", "train"), ("drop", "train"), ("drop", "val"), ("push", "train"), ("push", "val"), ("push", "test")]
-TRAIN = {"max_steps": 4, "batch_size": 2, "warmup_steps": 1, "val_every_steps": 2, "log_every_steps": 1, "progress_bar": False, "accelerator": "cpu"}
+TRAIN = {
+    "max_steps": 4,
+    "batch_size": 2,
+    "warmup_steps": 1,
+    "val_every_steps": 2,
+    "log_every_steps": 1,
+    "progress_bar": False,
+    "accelerator": "cpu",
+}
 TINY = {
     "data": {"frames": 17, "size": SIZE, "encode_batch_size": 4, "device": "cpu", "progress": False},
     "text_encoder": {"kind": "minilm", "max_tokens": 8},
@@ -64,8 +72,18 @@ def _synthetic_world(root):
                 "path": folder,
             }
         )
-        video = {"video_id": f"v{index}", "path": f"{folder}/video.mp4", "source": "sim", "width": SIZE, "height": SIZE, "fps": 8.0, "num_frames": FRAMES}
-        videos.append({**video, "duration_s": FRAMES / 8, "codec": "h264", "has_audio": False, "episode_id": episode_id})
+        video = {
+            "video_id": f"v{index}",
+            "path": f"{folder}/video.mp4",
+            "source": "sim",
+            "width": SIZE,
+            "height": SIZE,
+            "fps": 8.0,
+            "num_frames": FRAMES,
+        }
+        videos.append(
+            {**video, "duration_s": FRAMES / 8, "codec": "h264", "has_audio": False, "episode_id": episode_id}
+        )
         clips.append(
             {"clip_id": f"c{index}", "video_id": f"v{index}", "path": f"{folder}/video.mp4", "start_frame": 0, "end_frame": FRAMES, "start_s": 0.0, "end_s": FRAMES / 8,
              "fps": 8.0, "width": SIZE, "height": SIZE, "num_frames": FRAMES, "motion_score": 1.0, "quality_score": 1.0, "text_score": 0.0, "video_type": "synthetic_render",
@@ -73,7 +91,9 @@ def _synthetic_world(root):
         )  # fmt: skip
     write_training_clips(root, clips, videos, episodes)
     torch.manual_seed(0)
-    save_model(root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-2x4x4"))))
+    save_model(
+        root / "data/06_models/tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-2x4x4")))
+    )
 
 
 def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samples(project, one_thread):
@@ -82,17 +102,31 @@ def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samp
 
     metrics = json.loads((project / "data/08_reporting/diffusion_metrics.json").read_text())
     for stage in ("t2w", "v2w"):
-        assert metrics[f"{stage}_steps"] == 4 and metrics[f"{stage}_steps_per_second"] > 0 and metrics[f"{stage}_final_train_loss"] > 0
+        assert (
+            metrics[f"{stage}_steps"] == 4
+            and metrics[f"{stage}_steps_per_second"] > 0
+            and metrics[f"{stage}_final_train_loss"] > 0
+        )
         assert metrics[f"{stage}_train_clips"] == 3 and metrics[f"{stage}_val_clips"] == 2
         assert len([name for name in metrics if name.startswith(f"{stage}_val_loss_sigma_")]) == 4
         samples = project / f"data/08_reporting/diffusion_samples/diffusion_{stage}"
         assert samples.with_suffix(".mp4").stat().st_size > 0 and samples.with_suffix(".gif").stat().st_size > 0
 
     saved = load_model(project / "data/06_models/diffusion_v2w")
-    assert saved.config["model"] == "diffusion_world_model" and saved.config["stage"] == "v2w" and saved.config["tokenizer"] == "tokenizer_cv"
-    assert len(saved.config["latent_stats"]["std"]) == 16 and "val_loss" in saved.config["metrics"] and "Final losses" in saved.card
+    assert (
+        saved.config["model"] == "diffusion_world_model"
+        and saved.config["stage"] == "v2w"
+        and saved.config["tokenizer"] == "tokenizer_cv"
+    )
+    assert (
+        len(saved.config["latent_stats"]["std"]) == 16
+        and "val_loss" in saved.config["metrics"]
+        and "Final losses" in saved.card
+    )
     assert load_model(project / "data/06_models/diffusion_t2w").config["dit"]["condition_mask"] is False
-    frames = load_world_model(project / "data/06_models/diffusion_v2w").generate(np.zeros((1, SIZE, SIZE, 3), np.uint8), "a white square falls", 16, seed=0)
+    frames = load_world_model(project / "data/06_models/diffusion_v2w").generate(
+        np.zeros((1, SIZE, SIZE, 3), np.uint8), "a white square falls", 16, seed=0
+    )
     assert frames.shape == (16, SIZE, SIZE, 3)
 
     client = mlflow.tracking.MlflowClient(f"sqlite:///{project}/mlflow.db")
@@ -101,9 +135,15 @@ def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samp
     assert {"diffusion_t2w", "diffusion_v2w"} <= set(children)
     for stage in ("t2w", "v2w"):
         child = children[f"diffusion_{stage}"]
-        assert "train/loss" in child.data.metrics and "val/loss" in child.data.metrics and child.info.status == "FINISHED"
+        assert (
+            "train/loss" in child.data.metrics and "val/loss" in child.data.metrics and child.info.status == "FINISHED"
+        )
         logged = [item.path for item in client.list_artifacts(child.info.run_id, "samples")]
-        assert any(path.endswith("step0000002.gif") for path in logged) and any(path.endswith("step0000004.mp4") for path in logged)
+        assert any(path.endswith("step0000002.gif") for path in logged) and any(
+            path.endswith("step0000004.mp4") for path in logged
+        )
     parent = client.get_run(children["diffusion_t2w"].data.tags["mlflow.parentRunId"])
     assert "t2w_val_loss" in parent.data.metrics
-    assert {item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")} >= {"diffusion_samples/diffusion_v2w.gif"}
+    assert {item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")} >= {
+        "diffusion_samples/diffusion_v2w.gif"
+    }

@@ -61,7 +61,9 @@ def save_fake_models(models_dir):
     save_model(models_dir / "tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
     for name, stage in (("fake_v2w", "v2w"), ("fake_t2w", "t2w")):
         (models_dir / name).mkdir(parents=True)
-        (models_dir / name / "config.json").write_text(json.dumps({"model": "fake_world_model", "stage": stage, "tokenizer": "tokenizer_cv"}))
+        (models_dir / name / "config.json").write_text(
+            json.dumps({"model": "fake_world_model", "stage": stage, "tokenizer": "tokenizer_cv"})
+        )
 
 
 def simulate_test_episodes(project) -> None:
@@ -71,7 +73,9 @@ def simulate_test_episodes(project) -> None:
 
 
 def logged_artifacts(project) -> set[str]:
-    run = mlflow.search_runs(experiment_names=["cosmos_flow"], order_by=["start_time DESC"], max_results=1, output_format="list")[0]
+    run = mlflow.search_runs(
+        experiment_names=["cosmos_flow"], order_by=["start_time DESC"], max_results=1, output_format="list"
+    )[0]
     return {artifact.path for artifact in mlflow.MlflowClient().list_artifacts(run.info.run_id)}
 
 
@@ -84,16 +88,34 @@ def test_evaluation_runs_without_models_then_scores_every_model(project, monkeyp
     assert metrics["world_models"] == 0 and metrics["physics_episodes"] == 1 and metrics["geometry_videos"] == 1
     # The second take is a real re-run of the experiment, not a near copy (a 1e-4 m jitter gave 49-51 dB),
     # so the MSE term of the score is no longer ~0 for the baselines.
-    assert metrics["physics.physical_variance.k9.drop.psnr"] < 45.0 and metrics["physics.physical_variance.k9.drop.mse"] > 3e-5
+    assert (
+        metrics["physics.physical_variance.k9.drop.psnr"] < 45.0
+        and metrics["physics.physical_variance.k9.drop.mse"] > 3e-5
+    )
     assert metrics["physics.all_background.k9.physics_iq_score"] > 5.0
-    assert metrics["physics.ground_truth.k9.generation_failure"] == 0.0 and metrics["physics.all_background.k9.generation_failure"] == 1.0
+    assert (
+        metrics["physics.ground_truth.k9.generation_failure"] == 0.0
+        and metrics["physics.all_background.k9.generation_failure"] == 1.0
+    )
     for name, value in metrics.items():
         if name + ".ci_low" in metrics and value is not None and np.isfinite(value):  # NaN is saved as null
             assert metrics[name + ".ci_low"] <= value + 1e-9 <= metrics[name + ".ci_high"] + 2e-9, name
-    assert metrics["geometry.ground_truth.pose_success_rate"] == 1.0 and metrics["geometry.ground_truth.rotation_error_deg"] < 2.0
-    assert metrics["geometry.random_local_warp.pose_success_rate"] == 0.0 and metrics["geometry.static_first_frame.pose_success_rate"] == 0.0
+    assert (
+        metrics["geometry.ground_truth.pose_success_rate"] == 1.0
+        and metrics["geometry.ground_truth.rotation_error_deg"] < 2.0
+    )
+    assert (
+        metrics["geometry.random_local_warp.pose_success_rate"] == 0.0
+        and metrics["geometry.static_first_frame.pose_success_rate"] == 0.0
+    )
     table = pd.read_csv(reporting / "evaluation_table.csv")
-    assert set(table["source"]) == {"ground_truth", "physical_variance", "copy_last_frame", "mean_of_context", "all_background"}
+    assert set(table["source"]) == {
+        "ground_truth",
+        "physical_variance",
+        "copy_last_frame",
+        "mean_of_context",
+        "all_background",
+    }
     assert set(table["scenario"]) == {"drop", "all"} and set(table["condition_frames"]) == {1, 9}
     assert "No world model was evaluated" in (reporting / "evaluation.md").read_text()
     assert {"evaluation.md", "evaluation_table.csv", "evaluation_examples.png"} <= logged_artifacts(project)
@@ -110,6 +132,8 @@ def test_evaluation_runs_without_models_then_scores_every_model(project, monkeyp
     assert "geometry.fake_t2w.sampson_error" in metrics and metrics["geometry.fake_v2w.pose_success_rate"] == 0.0
     assert "physics.tokenizer_round_trip.k9.tokenizer_feature_similarity" in metrics
     table = pd.read_csv(reporting / "evaluation_table.csv")
-    assert set(table.loc[table["source"] == "tokenizer_round_trip", "kind"]) == {"reference"}  # an oracle, not a baseline
+    assert set(table.loc[table["source"] == "tokenizer_round_trip", "kind"]) == {
+        "reference"
+    }  # an oracle, not a baseline
     report = (reporting / "evaluation.md").read_text()
     assert "| fake_v2w | 1 |" in report and "tokenizer_feature_similarity" in report

@@ -16,7 +16,12 @@ TINY = {
 
 
 def test_simulated_episodes_are_ingested_with_their_episode_ids(project):
-    run_pipelines(project, ["simulation", "ingest"], simulation={"episodes": TINY, "workers": 2}, ingest={"include_samples": False})
+    run_pipelines(
+        project,
+        ["simulation", "ingest"],
+        simulation={"episodes": TINY, "workers": 2},
+        ingest={"include_samples": False},
+    )
 
     episodes = pd.read_parquet(project / "data/01_raw/sim/episodes.parquet")
     assert len(episodes) == 5 and set(episodes["scenario"]) == {"drop", "push", "orbit"}

@@ -28,7 +28,12 @@ SPEED = ("encode_fps", "decode_fps")
 
 def _held_out_sim_clips(table: pd.DataFrame) -> list:
     """The first test clip of each simulated scenario (clips_per_scenario 1), decoded as TINY's evaluation does."""
-    test = table[(table["split"] == "test") & (table["scenario"] != "real")].sort_values("clip_id").groupby("scenario").head(1)
+    test = (
+        table[(table["split"] == "test") & (table["scenario"] != "real")]
+        .sort_values("clip_id")
+        .groupby("scenario")
+        .head(1)
+    )
     settings = TINY["evaluation"]
     return [load_clip_frames(row, settings["max_short_side"], settings["max_frames"]) for _, row in test.iterrows()]
 
@@ -58,13 +63,22 @@ def test_tokenizer_pipeline_trains_evaluates_and_saves_both_heads(tiny_world):
         again = evaluate_tokenizer(saved_model, clips, max_frames=TINY["evaluation"]["max_frames"])
         for key in QUALITY:
             assert metrics[f"{head}_sim_{key}"] == pytest.approx(again[key], rel=1e-6), key
-        assert load_model(tiny_world / f"data/06_models/tokenizer_{head}").config["metrics"] == {key.removeprefix(f"{head}_"): value for key, value in metrics.items() if key.startswith(f"{head}_")}
+        assert load_model(tiny_world / f"data/06_models/tokenizer_{head}").config["metrics"] == {
+            key.removeprefix(f"{head}_"): value for key, value in metrics.items() if key.startswith(f"{head}_")
+        }
         # Six steps of training already reconstruct structure that the same tokenizer untrained does
         # not (about 0.29 against 0.09 SSIM; PSNR is closer, about 15.2 against 14.0 dB).
         torch.manual_seed(0)
-        untrained = evaluate_tokenizer(CausalVideoTokenizer(get_config(TINY[head]["config"])), clips, max_frames=TINY["evaluation"]["max_frames"])
-        assert metrics[f"{head}_sim_ssim"] > untrained["ssim"] + 0.1 and metrics[f"{head}_sim_psnr"] > untrained["psnr"] + 0.5
-        assert metrics[f"{head}_sim_baseline_psnr"] == pytest.approx(untrained["baseline_psnr"])  # the baseline does not depend on the model
+        untrained = evaluate_tokenizer(
+            CausalVideoTokenizer(get_config(TINY[head]["config"])), clips, max_frames=TINY["evaluation"]["max_frames"]
+        )
+        assert (
+            metrics[f"{head}_sim_ssim"] > untrained["ssim"] + 0.1
+            and metrics[f"{head}_sim_psnr"] > untrained["psnr"] + 0.5
+        )
+        assert metrics[f"{head}_sim_baseline_psnr"] == pytest.approx(
+            untrained["baseline_psnr"]
+        )  # the baseline does not depend on the model
     assert 0 < metrics["dv_sim_codebook_usage"] <= 1
     assert (tiny_world / "data/08_reporting/tokenizer_quality.png").stat().st_size > 1000
 

@@ -12,8 +12,8 @@ from cosmos_flow.simulation.engine import FLOOR_ID, GRAVITY, simulate
 from cosmos_flow.simulation.episode_io import read_episode_folder
 from cosmos_flow.simulation.runner import SimulationParams, render_all
 from cosmos_flow.simulation.scenarios import SCENARIOS, camera_path, make_scene
-from cosmos_flow.simulation.second_take import SecondTakeParams, second_take_scene
 from cosmos_flow.simulation.scene import PALETTE, CameraPath, ObjectSpec, Scene
+from cosmos_flow.simulation.second_take import SecondTakeParams, second_take_scene
 from cosmos_flow.simulation.splits import plan_episodes
 
 FPS, SUBSTEPS, FRAMES = 12.0, 40, 17
@@ -142,13 +142,20 @@ def test_pushed_objects_only_move_after_the_pusher_touches_them():
         for object_id in range(len(scene.objects)):
             if object_id == pusher:
                 continue
-            touches = [c.frame for c in episode.contacts if object_id in (c.body_a, c.body_b) and max(c.body_a, c.body_b) >= 0 and min(c.body_a, c.body_b) >= 0]
+            touches = [
+                c.frame
+                for c in episode.contacts
+                if object_id in (c.body_a, c.body_b) and max(c.body_a, c.body_b) >= 0 and min(c.body_a, c.body_b) >= 0
+            ]
             first_touch = min(touches) if touches else FRAMES
             start = states.loc[(object_id, 0), ["x", "y", "z"]].to_numpy(float)
             for frame in range(min(first_touch, FRAMES - 1) + 1):
                 position = states.loc[(object_id, frame), ["x", "y", "z"]].to_numpy(float)
                 assert np.linalg.norm(position - start) < 2e-3, (plan.episode_id, object_id, frame)
-            if touches and np.linalg.norm(states.loc[(object_id, FRAMES - 1), ["x", "y", "z"]].to_numpy(float) - start) > 0.02:
+            if (
+                touches
+                and np.linalg.norm(states.loc[(object_id, FRAMES - 1), ["x", "y", "z"]].to_numpy(float) - start) > 0.02
+            ):
                 moved_after_contact += 1
     assert moved_after_contact >= 3  # the pusher really pushes things
 
@@ -165,13 +172,21 @@ def test_push_actions_record_the_pusher_motion():
 
 
 def _median_sampson_px(points_1, points_2, intrinsics, rotation, translation) -> float:
-    skew = np.array([[0, -translation[2], translation[1]], [translation[2], 0, -translation[0]], [-translation[1], translation[0], 0]])
+    skew = np.array(
+        [
+            [0, -translation[2], translation[1]],
+            [translation[2], 0, -translation[0]],
+            [-translation[1], translation[0], 0],
+        ]
+    )
     inverse_k = np.linalg.inv(intrinsics)
     fundamental = inverse_k.T @ skew @ rotation @ inverse_k
     h1, h2 = np.c_[points_1, np.ones(len(points_1))], np.c_[points_2, np.ones(len(points_2))]
     line2, line1 = (fundamental @ h1.T).T, (fundamental.T @ h2.T).T
     numerator = np.sum(h2 * line2, axis=1) ** 2
-    return float(np.median(np.sqrt(numerator / (line2[:, 0] ** 2 + line2[:, 1] ** 2 + line1[:, 0] ** 2 + line1[:, 1] ** 2))))
+    return float(
+        np.median(np.sqrt(numerator / (line2[:, 0] ** 2 + line2[:, 1] ** 2 + line1[:, 0] ** 2 + line1[:, 1] ** 2)))
+    )
 
 
 def test_orbit_ground_truth_geometry_explains_sift_matches():
@@ -188,7 +203,9 @@ def test_orbit_ground_truth_geometry_explains_sift_matches():
     relative = cameras[6] @ np.linalg.inv(cameras[0])
     rotation, translation = relative[:3, :3], relative[:3, 3]
     assert np.linalg.norm(translation) > 0.05  # metres: the camera moved
-    assert _median_sampson_px(p1, p2, view.intrinsics, rotation, translation) < 0.5  # pixels: sub-pixel for the typical match
+    assert (
+        _median_sampson_px(p1, p2, view.intrinsics, rotation, translation) < 0.5
+    )  # pixels: sub-pixel for the typical match
     # A wrong translation (turned 90 degrees in the image plane) does not explain the matches.
     wrong = np.array([-translation[1], translation[0], translation[2]])
     assert _median_sampson_px(p1, p2, view.intrinsics, rotation, wrong) > 2.0
@@ -201,7 +218,9 @@ def test_captions_say_what_the_states_show(rendered):
         first = episode.states[episode.states.frame == 0].set_index("name")
         last = episode.states[episode.states.frame == FRAMES - 1].set_index("name")
         for name in first.index:
-            moved = np.linalg.norm(last.loc[name, ["x", "y", "z"]].to_numpy(float) - first.loc[name, ["x", "y", "z"]].to_numpy(float))
+            moved = np.linalg.norm(
+                last.loc[name, ["x", "y", "z"]].to_numpy(float) - first.loc[name, ["x", "y", "z"]].to_numpy(float)
+            )
             if f"the {name} stays" in row.caption:
                 assert moved < 0.03
             if f"the {name} rolls down" in row.caption or f"the {name} slides down" in row.caption:
@@ -217,7 +236,9 @@ def test_same_seed_same_bytes_and_a_second_take_is_a_real_rerun(tmp_path):
     second = render_all(params, tmp_path / "b").iloc[0]
     for folder in ("", "take2"):
         for name in ("frames.npz", "actions.npy", "camera.json", "caption.txt"):
-            assert (tmp_path / "a" / "collide" / first.episode_id / folder / name).read_bytes() == (tmp_path / "b" / "collide" / second.episode_id / folder / name).read_bytes()
+            assert (tmp_path / "a" / "collide" / first.episode_id / folder / name).read_bytes() == (
+                tmp_path / "b" / "collide" / second.episode_id / folder / name
+            ).read_bytes()
     take1 = read_episode_folder(first.path)
     take2 = read_episode_folder(f"{first.path}/take2")
     start1 = take1.states[take1.states.frame == 0][["x", "y"]].to_numpy()
@@ -233,7 +254,11 @@ def test_splits_are_disjoint_and_stable_when_counts_grow():
     small = plan_episodes(0, {"drop": {"train": 5, "val": 2, "test": 3}})
     large = plan_episodes(0, {"drop": {"train": 50, "val": 2, "test": 3}})
     seeds = {split: {p.seed for p in small if p.split == split} for split in ("train", "val", "test")}
-    assert not (seeds["train"] & seeds["test"]) and not (seeds["train"] & seeds["val"]) and not (seeds["val"] & seeds["test"])
+    assert (
+        not (seeds["train"] & seeds["test"])
+        and not (seeds["train"] & seeds["val"])
+        and not (seeds["val"] & seeds["test"])
+    )
     assert [p for p in small if p.split == "test"] == [p for p in large if p.split == "test"]
     assert [p for p in small if p.split == "train"] == [p for p in large if p.split == "train"][:5]
     assert plan_episodes(1, {"drop": {"test": 3}}) != [p for p in small if p.split == "test"]
@@ -264,9 +289,31 @@ def test_a_second_take_sets_objects_up_again_within_a_rigs_repeatability_but_not
     striker = make_scene("collide", 2, FRAMES).objects[0]
     launched = second_take_scene(make_scene("collide", 2, FRAMES), 1, SecondTakeParams()).objects[0]
     speed, speed_again = np.linalg.norm(striker.linear_velocity), np.linalg.norm(launched.linear_velocity)
-    assert speed_again != speed and abs(speed_again / speed - 1) < 0.1 and launched.linear_velocity[2] == striker.linear_velocity[2]
-    unchanged = second_take_scene(scene, 1, SecondTakeParams(**dict.fromkeys(["position_sigma_m", "yaw_sigma_deg", "speed_sigma_fraction", "direction_sigma_deg", "friction_sigma_fraction", "restitution_sigma_fraction"], 0.0)))
-    assert [(spec.position, spec.friction) for spec in unchanged.objects] == [(spec.position, spec.friction) for spec in scene.objects]
+    assert (
+        speed_again != speed
+        and abs(speed_again / speed - 1) < 0.1
+        and launched.linear_velocity[2] == striker.linear_velocity[2]
+    )
+    unchanged = second_take_scene(
+        scene,
+        1,
+        SecondTakeParams(
+            **dict.fromkeys(
+                [
+                    "position_sigma_m",
+                    "yaw_sigma_deg",
+                    "speed_sigma_fraction",
+                    "direction_sigma_deg",
+                    "friction_sigma_fraction",
+                    "restitution_sigma_fraction",
+                ],
+                0.0,
+            )
+        ),
+    )
+    assert [(spec.position, spec.friction) for spec in unchanged.objects] == [
+        (spec.position, spec.friction) for spec in scene.objects
+    ]
     with pytest.raises(ValueError, match="position_sigma_m"):
         SecondTakeParams(position_sigma_m=-1.0)
     with pytest.raises(ValueError, match="unknown parameter"):
@@ -284,5 +331,14 @@ def test_moving_cameras_record_their_motion_as_actions():
     episode = simulate(scene, FRAMES, FPS, SUBSTEPS, [(32, 32)])
     assert np.abs(episode.actions[:-1, 4:7]).max() > 0  # camera translation per frame
     assert not episode.actions[-1].any()
-    static = simulate(replace(scene, camera=CameraPath(scene.camera.eyes[:1].repeat(FRAMES, 0), scene.camera.targets[:1].repeat(FRAMES, 0))), FRAMES, FPS, SUBSTEPS, [(32, 32)])
+    static = simulate(
+        replace(
+            scene,
+            camera=CameraPath(scene.camera.eyes[:1].repeat(FRAMES, 0), scene.camera.targets[:1].repeat(FRAMES, 0)),
+        ),
+        FRAMES,
+        FPS,
+        SUBSTEPS,
+        [(32, 32)],
+    )
     assert np.abs(static.actions[:, 4:]).max() < 1e-9

@@ -11,7 +11,13 @@ from cosmos_flow.tokenizer.baseline import baseline_size, resample_baseline
 
 @pytest.mark.parametrize(
     ("video_size", "latent_shape"),
-    [((17, 64, 64), (16, 3, 8, 8)), ((17, 48, 80), (6, 3, 6, 10)), ((9, 23, 37), (16, 2, 2, 4)), ((17, 1000, 8), (3, 3, 2, 2)), ((5, 8, 8), (64, 5, 8, 8))],
+    [
+        ((17, 64, 64), (16, 3, 8, 8)),
+        ((17, 48, 80), (6, 3, 6, 10)),
+        ((9, 23, 37), (16, 2, 2, 4)),
+        ((17, 1000, 8), (3, 3, 2, 2)),
+        ((5, 8, 8), (64, 5, 8, 8)),
+    ],
 )
 def test_baseline_never_keeps_more_numbers_than_the_latent(video_size, latent_shape):
     frames, height, width = baseline_size(video_size, latent_shape)
@@ -44,7 +50,9 @@ def test_smooth_video_comes_back_better_than_noise():
     smooth = torch.stack([torch.sin(2 * x + y + t), torch.cos(x - 2 * y + t), torch.sin(x * y + t)])[None] * 0.8
     noise = torch.rand(smooth.shape, generator=torch.Generator().manual_seed(0)) * 2 - 1
     latent_shape = (16, 2, 4, 4)
-    assert psnr(smooth, resample_baseline(smooth, latent_shape)) > psnr(noise, resample_baseline(noise, latent_shape)) + 15
+    assert (
+        psnr(smooth, resample_baseline(smooth, latent_shape)) > psnr(noise, resample_baseline(noise, latent_shape)) + 15
+    )
 
 
 def test_impossible_budgets_raise():

@@ -66,7 +66,11 @@ def test_side_by_side_doubles_the_width(workspace):
 @pytest.mark.parametrize("kind", ["cv", "dv"])
 def test_encode_then_decode_gives_reconstructs_frames(workspace, kind):
     folder = workspace["folder"]
-    latents, decoded, reconstructed = folder / f"{kind}.safetensors", folder / f"{kind}_decoded.mp4", folder / f"{kind}_reconstructed.mp4"
+    latents, decoded, reconstructed = (
+        folder / f"{kind}.safetensors",
+        folder / f"{kind}_decoded.mp4",
+        folder / f"{kind}_reconstructed.mp4",
+    )
     assert invoke("encode", workspace[kind], workspace["video"], latents).exit_code == 0
     result = invoke("decode", workspace[kind], latents, decoded)
     assert result.exit_code == 0, result.output
@@ -86,12 +90,18 @@ def one_sentence_error(result) -> str:
 
 def test_errors_are_one_sentence(workspace):
     folder = workspace["folder"]
-    assert "not a saved model" in one_sentence_error(invoke("reconstruct", folder / "no_model", workspace["video"], folder / "x.mp4"))
+    assert "not a saved model" in one_sentence_error(
+        invoke("reconstruct", folder / "no_model", workspace["video"], folder / "x.mp4")
+    )
     notes = folder / "notes.mp4"
     notes.write_text("not a video\n" * 10)
     assert "notes.mp4" in one_sentence_error(invoke("reconstruct", workspace["cv"], notes, folder / "x.mp4"))
-    assert "chunk_frames" in one_sentence_error(invoke("reconstruct", workspace["cv"], workspace["video"], folder / "x.mp4", "--chunk-frames", 12))
-    assert "missing.mp4 does not exist" in one_sentence_error(invoke("encode", workspace["cv"], folder / "missing.mp4", folder / "x.safetensors"))
+    assert "chunk_frames" in one_sentence_error(
+        invoke("reconstruct", workspace["cv"], workspace["video"], folder / "x.mp4", "--chunk-frames", 12)
+    )
+    assert "missing.mp4 does not exist" in one_sentence_error(
+        invoke("encode", workspace["cv"], folder / "missing.mp4", folder / "x.safetensors")
+    )
     assert not (folder / "x.mp4").exists()
 
 
@@ -101,4 +111,6 @@ def test_decode_refuses_latents_of_another_tokenizer(workspace):
     assert invoke("encode", workspace["cv"], workspace["video"], latents).exit_code == 0
     message = one_sentence_error(invoke("decode", workspace["dv"], latents, folder / "wrong.mp4"))
     assert "another tokenizer" in message and "cv-tiny-8x8x8" in message
-    assert "does not exist" in one_sentence_error(invoke("decode", workspace["dv"], folder / "none.safetensors", folder / "wrong.mp4"))
+    assert "does not exist" in one_sentence_error(
+        invoke("decode", workspace["dv"], folder / "none.safetensors", folder / "wrong.mp4")
+    )

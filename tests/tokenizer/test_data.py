@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 import torch
 
-from cosmos_flow.tokenizer.data import ClipFrames, RandomClipCrops, TokenizerDataModule, TokenizerDataParams, crop_window
+from cosmos_flow.tokenizer.data import (
+    ClipFrames,
+    RandomClipCrops,
+    TokenizerDataModule,
+    TokenizerDataParams,
+    crop_window,
+)
 
 
 def _clip_table(tmp_path, shapes: dict[str, tuple[str, tuple[int, int, int]]]) -> pd.DataFrame:
@@ -16,13 +22,32 @@ def _clip_table(tmp_path, shapes: dict[str, tuple[str, tuple[int, int, int]]]) -
     for clip_id, (split, (frames, height, width)) in shapes.items():
         path = tmp_path / f"{clip_id}.npz"
         np.savez(path, rgb=rng.integers(0, 256, (frames, height, width, 3), dtype=np.uint8))
-        rows.append({"clip_id": clip_id, "path": None, "frames_path": str(path), "split": split, "num_frames": frames, "width": width, "height": height})
+        rows.append(
+            {
+                "clip_id": clip_id,
+                "path": None,
+                "frames_path": str(path),
+                "split": split,
+                "num_frames": frames,
+                "width": width,
+                "height": height,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 @pytest.fixture
 def table(tmp_path):
-    return _clip_table(tmp_path, {"a": ("train", (12, 40, 48)), "b": ("train", (9, 32, 32)), "v1": ("val", (10, 36, 40)), "v2": ("val", (9, 32, 32)), "t": ("test", (9, 32, 32))})
+    return _clip_table(
+        tmp_path,
+        {
+            "a": ("train", (12, 40, 48)),
+            "b": ("train", (9, 32, 32)),
+            "v1": ("val", (10, 36, 40)),
+            "v2": ("val", (9, 32, 32)),
+            "t": ("test", (9, 32, 32)),
+        },
+    )
 
 
 def _batches(module: TokenizerDataModule, count: int) -> list[dict[str, torch.Tensor]]:
@@ -48,7 +73,19 @@ def test_object_masks_follow_their_crop_and_flip_and_grow_by_a_pixel(tmp_path):
         frames[t, 20:26, 10 + 2 * t : 16 + 2 * t] = 250
         seg[t, 20:26, 10 + 2 * t : 16 + 2 * t] = 0
     np.savez(tmp_path / "scene.npz", rgb=frames, seg=seg)
-    table = pd.DataFrame([{"clip_id": "scene", "path": None, "frames_path": str(tmp_path / "scene.npz"), "split": "train", "num_frames": 9, "width": 48, "height": 48}])
+    table = pd.DataFrame(
+        [
+            {
+                "clip_id": "scene",
+                "path": None,
+                "frames_path": str(tmp_path / "scene.npz"),
+                "split": "train",
+                "num_frames": 9,
+                "width": 48,
+                "height": 48,
+            }
+        ]
+    )
     crops = RandomClipCrops(ClipFrames(table, None), frames=9, crop=32, seed=0, stream=0)
     for index in range(12):  # crops at random places, about half of them flipped
         item = crops[index]
@@ -73,7 +110,11 @@ def test_short_and_small_clips_are_padded(tmp_path):
     item = crops[0]["video"]
     assert item.shape == (3, 9, 16, 16)
     # Frames past the clip's end repeat its last frame.
-    assert torch.equal(item[:, 2], item[:, 3]) and torch.equal(item[:, 2], item[:, 8]) and not torch.equal(item[:, 1], item[:, 2])
+    assert (
+        torch.equal(item[:, 2], item[:, 3])
+        and torch.equal(item[:, 2], item[:, 8])
+        and not torch.equal(item[:, 1], item[:, 2])
+    )
     window = crop_window(clip, 0, 5, 0, 0, 16)
     assert window.shape == (5, 16, 16, 3)
     np.testing.assert_array_equal(window[:3, 3:13, 1:15], clip)  # centered in the padded frame
@@ -89,13 +130,22 @@ def test_batches_are_deterministic_under_the_seed(table):
     for one, other in zip(first, again):
         assert torch.equal(one["video"], other["video"]) and torch.equal(one["image"], other["image"])
     assert not torch.equal(first[0]["video"], first[1]["video"])
-    reseeded = _batches(TokenizerDataModule(table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=2, seed=4)), 1)
+    reseeded = _batches(
+        TokenizerDataModule(table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=2, seed=4)), 1
+    )
     assert not torch.equal(first[0]["video"], reseeded[0]["video"])
 
 
 def test_crops_do_not_depend_on_the_number_of_workers(table):
-    serial = _batches(TokenizerDataModule(table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=0)), 2)
-    parallel = _batches(TokenizerDataModule(table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=0, num_workers=2)), 2)
+    serial = _batches(
+        TokenizerDataModule(table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=0)), 2
+    )
+    parallel = _batches(
+        TokenizerDataModule(
+            table, TokenizerDataParams(frames=9, crop=24, batch_size=2, image_batch_size=0, num_workers=2)
+        ),
+        2,
+    )
     assert "image" not in serial[0]
     for one, other in zip(serial, parallel):
         assert torch.equal(one["video"], other["video"])
@@ -115,7 +165,9 @@ def test_params_are_checked():
     with pytest.raises(ValueError, match="crop"):
         TokenizerDataParams(crop=0)
     with pytest.raises(ValueError, match="no training clips"):
-        RandomClipCrops(ClipFrames(pd.DataFrame(columns=["clip_id", "frames_path"]), None), frames=9, crop=16, seed=0, stream=0)
+        RandomClipCrops(
+            ClipFrames(pd.DataFrame(columns=["clip_id", "frames_path"]), None), frames=9, crop=16, seed=0, stream=0
+        )
 
 
 def test_a_resumed_run_continues_the_crop_sequence(table):
@@ -132,7 +184,19 @@ def test_crop_candidates_keep_the_busiest_crop(tmp_path):
     frames = np.full((9, 64, 64, 3), 128, dtype=np.uint8)
     frames[:, 40:52, 8:20] = 255
     np.savez(tmp_path / "scene.npz", rgb=frames)
-    table = pd.DataFrame([{"clip_id": "scene", "path": None, "frames_path": str(tmp_path / "scene.npz"), "split": "train", "num_frames": 9, "width": 64, "height": 64}])
+    table = pd.DataFrame(
+        [
+            {
+                "clip_id": "scene",
+                "path": None,
+                "frames_path": str(tmp_path / "scene.npz"),
+                "split": "train",
+                "num_frames": 9,
+                "width": 64,
+                "height": 64,
+            }
+        ]
+    )
     clips = ClipFrames(table, None)
     plain = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0)
     busiest = RandomClipCrops(clips, frames=9, crop=16, seed=0, stream=0, candidates=4)

@@ -15,7 +15,16 @@ from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.video.tensors import frames_to_tensor
 
-COMMON_KEYS = {"psnr", "ssim", "baseline_psnr", "baseline_ssim", "compression", "numbers_ratio", "encode_fps", "decode_fps"}
+COMMON_KEYS = {
+    "psnr",
+    "ssim",
+    "baseline_psnr",
+    "baseline_ssim",
+    "compression",
+    "numbers_ratio",
+    "encode_fps",
+    "decode_fps",
+}
 
 
 def synthetic_clips() -> list[np.ndarray]:
@@ -52,7 +61,9 @@ def test_cv_metrics_are_present_finite_and_the_baseline_uses_the_same_clips():
     assert metrics["compression"] == pytest.approx((17 * 384 / 18 + 9 * 256 / 8) / 2)
     assert metrics["numbers_ratio"] == pytest.approx(metrics["compression"] * 3 / 16)
     videos = [frames_to_tensor(fit_clip(clip, 8, 8, 17))[None] for clip in clips]
-    expected = np.mean([psnr(video, resample_baseline(video, model.latent_shape(*video.shape[2:]))) for video in videos])
+    expected = np.mean(
+        [psnr(video, resample_baseline(video, model.latent_shape(*video.shape[2:]))) for video in videos]
+    )
     assert metrics["baseline_psnr"] == pytest.approx(expected)
     assert metrics["encode_fps"] > 0 and metrics["decode_fps"] > 0
     assert model.training is False

@@ -26,7 +26,9 @@ def test_total_is_the_weighted_sum_and_ssim_matches_the_metric():
     noisy = (video + 0.1 * torch.randn(video.shape, generator=torch.Generator().manual_seed(1))).clamp(-1, 1)
     losses = reconstruction_losses(noisy, video, {"gradient": 2.0})
     weights = {**DEFAULT_LOSS_WEIGHTS, "gradient": 2.0}
-    assert float(losses["total"]) == pytest.approx(sum(weights[name] * float(losses[name]) for name in weights), rel=1e-5)
+    assert float(losses["total"]) == pytest.approx(
+        sum(weights[name] * float(losses[name]) for name in weights), rel=1e-5
+    )
     assert 1 - float(losses["ssim"]) == pytest.approx(ssim(video, noisy), abs=1e-4)
     with pytest.raises(ValueError, match="unknown loss weights"):
         reconstruction_losses(noisy, video, {"perceptual": 1.0})
@@ -37,8 +39,12 @@ def test_ssim_loss_punishes_noise_more_than_a_small_shift():
     target, shifted = video[..., 1:], video[..., :-1]  # the picture moved by one pixel
     noise = torch.randn(target.shape, generator=torch.Generator().manual_seed(2))
     noisy = target + noise * (shifted - target).abs().mean() / noise.abs().mean()  # the same L1 error as the shift
-    assert float(reconstruction_losses(noisy, target)["l1"]) == pytest.approx(float(reconstruction_losses(shifted, target)["l1"]), rel=1e-4)
-    assert float(reconstruction_losses(noisy, target)["ssim"]) > 1.5 * float(reconstruction_losses(shifted, target)["ssim"])
+    assert float(reconstruction_losses(noisy, target)["l1"]) == pytest.approx(
+        float(reconstruction_losses(shifted, target)["l1"]), rel=1e-4
+    )
+    assert float(reconstruction_losses(noisy, target)["ssim"]) > 1.5 * float(
+        reconstruction_losses(shifted, target)["ssim"]
+    )
 
 
 def test_gradient_term_catches_a_blurred_edge():
@@ -58,7 +64,10 @@ def test_flicker_costs_through_the_temporal_gradient():
     flicker = still.clone()
     flicker[:, :, 1::2] += 0.1
     drift = still + 0.1  # the same L1 error, but steady over time
-    assert float(reconstruction_losses(flicker, still)["gradient"]) > float(reconstruction_losses(drift, still)["gradient"]) + 0.01
+    assert (
+        float(reconstruction_losses(flicker, still)["gradient"])
+        > float(reconstruction_losses(drift, still)["gradient"]) + 0.01
+    )
 
 
 def test_single_frames_and_backward():
@@ -67,7 +76,11 @@ def test_single_frames_and_backward():
     losses = reconstruction_losses(reconstruction, image)
     losses["total"].backward()
     assert torch.isfinite(losses["total"]) and float(losses["total"].detach()) > 0
-    assert reconstruction.grad is not None and torch.isfinite(reconstruction.grad).all() and reconstruction.grad.abs().sum() > 0
+    assert (
+        reconstruction.grad is not None
+        and torch.isfinite(reconstruction.grad).all()
+        and reconstruction.grad.abs().sum() > 0
+    )
 
 
 def test_squared_error_makes_dropping_a_small_object_cost_more_than_a_faint_background_error():
@@ -78,8 +91,12 @@ def test_squared_error_makes_dropping_a_small_object_cost_more_than_a_faint_back
     object_dropped = torch.zeros_like(target)
     # Pixel by pixel, L1 finds dropping the object cheaper (that is how an L1-trained tokenizer learns to
     # leave objects out); the squared error the default weights lead with does not.
-    assert float(reconstruction_losses(object_dropped, target)["l1"]) < float(reconstruction_losses(faint_background_error, target)["l1"])
-    assert float(reconstruction_losses(object_dropped, target)["total"]) > 2 * float(reconstruction_losses(faint_background_error, target)["total"])
+    assert float(reconstruction_losses(object_dropped, target)["l1"]) < float(
+        reconstruction_losses(faint_background_error, target)["l1"]
+    )
+    assert float(reconstruction_losses(object_dropped, target)["total"]) > 2 * float(
+        reconstruction_losses(faint_background_error, target)["total"]
+    )
 
 
 def test_object_pixels_weigh_more_in_the_squared_and_absolute_errors():
@@ -96,5 +113,9 @@ def test_object_pixels_weigh_more_in_the_squared_and_absolute_errors():
     # The same error on a background pixel now counts less than plainly.
     background = torch.zeros(1, 3, 1, 2, 2)
     background[..., 1, 1] = 1.0
-    assert reconstruction_losses(background, target, objects=objects, object_weight=9.0)["mse"].item() == pytest.approx(1 / 13)
-    assert reconstruction_losses(reconstruction, target, objects=objects, object_weight=0.0)["mse"].item() == pytest.approx(1 / 4)
+    assert reconstruction_losses(background, target, objects=objects, object_weight=9.0)["mse"].item() == pytest.approx(
+        1 / 13
+    )
+    assert reconstruction_losses(reconstruction, target, objects=objects, object_weight=0.0)[
+        "mse"
+    ].item() == pytest.approx(1 / 4)

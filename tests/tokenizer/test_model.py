@@ -20,7 +20,13 @@ def _scrambled(name: str, **overrides) -> CausalVideoTokenizer:
 
 def _clip(model: CausalVideoTokenizer, latent_frames: int, latent_size: int = 2) -> torch.Tensor:
     config = model.config
-    shape = (1, 3, 1 + (latent_frames - 1) * config.temporal_compression, latent_size * config.spatial_compression, latent_size * config.spatial_compression)
+    shape = (
+        1,
+        3,
+        1 + (latent_frames - 1) * config.temporal_compression,
+        latent_size * config.spatial_compression,
+        latent_size * config.spatial_compression,
+    )
     return torch.rand(shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 2 - 1
 
 
@@ -127,7 +133,14 @@ def test_config_round_trips_and_validates():
     config = get_config("dv-small-8x8x8")
     assert TokenizerConfig.from_dict(config.to_dict()) == config
     assert config.latent_dim == 6 and get_config("cv-small-8x8x8").latent_dim == 16
-    base = {"kind": "cv", "temporal_compression": 8, "spatial_compression": 8, "base_channels": 8, "channel_multipliers": [1], "num_res_blocks": 1}
+    base = {
+        "kind": "cv",
+        "temporal_compression": 8,
+        "spatial_compression": 8,
+        "base_channels": 8,
+        "channel_multipliers": [1],
+        "num_res_blocks": 1,
+    }
     for overrides, message in [
         ({"temporal_compression": 6}, "power of two of at least 4"),
         ({"spatial_compression": 2}, "power of two of at least 4"),

@@ -6,7 +6,13 @@ import pytest
 import torch
 
 from cosmos_flow.model_store import ModelArtifact, save_model
-from cosmos_flow.tokenizer import TOKENIZER_CONFIGS, CausalVideoTokenizer, get_config, load_tokenizer, tokenizer_artifact
+from cosmos_flow.tokenizer import (
+    TOKENIZER_CONFIGS,
+    CausalVideoTokenizer,
+    get_config,
+    load_tokenizer,
+    tokenizer_artifact,
+)
 
 TINY = [name for name in TOKENIZER_CONFIGS if "-tiny-" in name]
 
@@ -28,16 +34,27 @@ def test_config_builds_and_runs(name):
 
 
 def test_named_families():
-    assert set(TINY) == {f"{kind}-tiny-{factors}" for kind in ("cv", "dv") for factors in ("8x8x8", "4x8x8", "8x16x16", "4x4x4", "2x4x4")}
+    assert set(TINY) == {
+        f"{kind}-tiny-{factors}" for kind in ("cv", "dv") for factors in ("8x8x8", "4x8x8", "8x16x16", "4x4x4", "2x4x4")
+    }
     two = get_config("cv-tiny-2x4x4")
-    assert (two.temporal_compression, two.spatial_compression, two.wavelet_levels) == (2, 4, 1)  # one 2x2x2 wavelet level, then one spatial downsampling
+    assert (two.temporal_compression, two.spatial_compression, two.wavelet_levels) == (
+        2,
+        4,
+        1,
+    )  # one 2x2x2 wavelet level, then one spatial downsampling
     assert CausalVideoTokenizer(two).latent_shape(17, 64, 64) == (16, 9, 16, 16)
     for name in TINY:
         parameters = sum(p.numel() for p in CausalVideoTokenizer(get_config(name)).parameters())
         assert 300_000 <= parameters <= 800_000, (name, parameters)
     assert get_config("dv-tiny-8x8x8").fsq_levels == [4, 4, 4, 4]
     cosmos = get_config("cosmos-dv-8x16x16")
-    assert (cosmos.base_channels, cosmos.channel_multipliers, cosmos.num_res_blocks, cosmos.fsq_levels) == (128, [2, 4, 4], 2, [8, 8, 8, 5, 5, 5])
+    assert (cosmos.base_channels, cosmos.channel_multipliers, cosmos.num_res_blocks, cosmos.fsq_levels) == (
+        128,
+        [2, 4, 4],
+        2,
+        [8, 8, 8, 5, 5, 5],
+    )
     assert get_config("cosmos-cv-8x8x8").latent_dim == 16
 
 

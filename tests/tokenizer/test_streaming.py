@@ -118,7 +118,9 @@ def test_indices_are_stored_as_int32(tmp_path, dv_model):
     from safetensors.torch import load_file
 
     chunks = list(encode_stream(dv_model, random_frames(1, 8, 8)))
-    path = save_latents(tmp_path / "one.safetensors", chunks, stream_layout(dv_model, 8, 8, 1, fps=1.0), dv_model.config.to_dict())
+    path = save_latents(
+        tmp_path / "one.safetensors", chunks, stream_layout(dv_model, 8, 8, 1, fps=1.0), dv_model.config.to_dict()
+    )
     assert load_file(str(path))["chunk_00000"].dtype == torch.int32
 
 

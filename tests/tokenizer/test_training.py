@@ -66,7 +66,14 @@ def datamodule(tmp_path_factory) -> TokenizerDataModule:
 
 
 def _params(**overrides) -> TokenizerTrainParams:
-    settings = {"max_steps": 20, "learning_rate": 1e-2, "warmup_steps": 2, "val_every_steps": 10, "log_every_steps": 1, "accelerator": "cpu"}
+    settings = {
+        "max_steps": 20,
+        "learning_rate": 1e-2,
+        "warmup_steps": 2,
+        "val_every_steps": 10,
+        "log_every_steps": 1,
+        "accelerator": "cpu",
+    }
     return TokenizerTrainParams(**{**settings, **overrides})
 
 
@@ -78,7 +85,9 @@ def test_training_lowers_the_loss(datamodule):
     losses = [value for _, value in recorder.series("train/loss")]
     assert len(losses) == 20
     assert np.mean(losses[-3:]) < 0.8 * np.mean(losses[:3])
-    assert {"train/mse", "train/l1", "train/ssim_loss", "train/gradient", "train/image_loss"} <= {name for _, metrics in recorder.history for name in metrics}
+    assert {"train/mse", "train/l1", "train/ssim_loss", "train/gradient", "train/image_loss"} <= {
+        name for _, metrics in recorder.history for name in metrics
+    }
     psnrs = [value for _, value in recorder.series("val/psnr")]
     assert len(psnrs) == 2 and psnrs[1] > psnrs[0]
     assert recorder.params["tokenizer_parameters"] == sum(p.numel() for p in model.parameters())
@@ -86,7 +95,9 @@ def test_training_lowers_the_loss(datamodule):
 
 def test_discrete_tokenizer_logs_codebook_usage(datamodule):
     recorder = MetricRecorder()
-    model = train_tokenizer(get_config("dv-tiny-8x8x8"), _params(max_steps=4, val_every_steps=4), datamodule, logger=recorder)
+    model = train_tokenizer(
+        get_config("dv-tiny-8x8x8"), _params(max_steps=4, val_every_steps=4), datamodule, logger=recorder
+    )
     usage = [value for _, value in recorder.series("train/codebook_usage")]
     assert len(usage) == 4 and all(0 < value <= 1 for value in usage)
     [val_usage] = [value for _, value in recorder.series("val/codebook_usage")]
@@ -97,11 +108,21 @@ def test_discrete_tokenizer_logs_codebook_usage(datamodule):
 
 def test_the_spread_term_is_trained_and_logged_for_discrete_tokenizers_only(datamodule):
     recorder = MetricRecorder()
-    train_tokenizer(get_config("dv-tiny-8x8x8"), _params(max_steps=3, val_every_steps=3, spread_weight=0.1), datamodule, logger=recorder)
+    train_tokenizer(
+        get_config("dv-tiny-8x8x8"),
+        _params(max_steps=3, val_every_steps=3, spread_weight=0.1),
+        datamodule,
+        logger=recorder,
+    )
     spreads = [value for _, value in recorder.series("train/code_spread")]
     assert len(spreads) == 3 and all(-1 <= value <= 0 for value in spreads)
     continuous = MetricRecorder()
-    train_tokenizer(get_config("cv-tiny-8x8x8"), _params(max_steps=2, val_every_steps=2, spread_weight=0.1), datamodule, logger=continuous)
+    train_tokenizer(
+        get_config("cv-tiny-8x8x8"),
+        _params(max_steps=2, val_every_steps=2, spread_weight=0.1),
+        datamodule,
+        logger=continuous,
+    )
     assert continuous.series("train/code_spread") == []
     with pytest.raises(ValueError, match="spread_weight"):
         _params(spread_weight=-1)
@@ -117,7 +138,12 @@ def test_gradients_are_clipped_to_the_given_norm(datamodule, monkeypatch):
 
     monkeypatch.setattr(torch.optim.AdamW, "step", recording_step)
     recorder = MetricRecorder()
-    train_tokenizer(get_config("cv-tiny-8x8x8"), _params(max_steps=3, val_every_steps=3, gradient_clip_norm=0.01), datamodule, logger=recorder)
+    train_tokenizer(
+        get_config("cv-tiny-8x8x8"),
+        _params(max_steps=3, val_every_steps=3, gradient_clip_norm=0.01),
+        datamodule,
+        logger=recorder,
+    )
     unclipped = [value for _, value in recorder.series("train/grad_norm")]
     assert len(norms) == 3 and max(norms) <= 0.01 * 1.001
     assert len(unclipped) == 3 and min(unclipped) > 0.01  # what was clipped, as logged
@@ -149,7 +175,9 @@ def test_training_resumes_from_the_last_checkpoint(datamodule, tmp_path):
     assert checkpoint["global_step"] == 3  # saved at the end, though 2 does not divide 3
 
     recorder = MetricRecorder()
-    model = train_tokenizer(config, _params(max_steps=6, val_every_steps=2, checkpoint_dir=str(checkpoints)), datamodule, logger=recorder)
+    model = train_tokenizer(
+        config, _params(max_steps=6, val_every_steps=2, checkpoint_dir=str(checkpoints)), datamodule, logger=recorder
+    )
     steps = [step for step, _ in recorder.series("train/loss")]
     assert len(steps) == 3 and min(steps) >= 3  # only the 3 new steps ran
     checkpoint = torch.load(checkpoints / "last.ckpt", weights_only=True)
@@ -158,7 +186,9 @@ def test_training_resumes_from_the_last_checkpoint(datamodule, tmp_path):
         torch.testing.assert_close(value, checkpoint["state_dict"][f"tokenizer.{name}"])
 
     again = MetricRecorder()
-    train_tokenizer(config, _params(max_steps=6, val_every_steps=2, checkpoint_dir=str(checkpoints)), datamodule, logger=again)
+    train_tokenizer(
+        config, _params(max_steps=6, val_every_steps=2, checkpoint_dir=str(checkpoints)), datamodule, logger=again
+    )
     assert again.series("train/loss") == []  # a finished run returns at once
 
 
@@ -169,7 +199,9 @@ def test_mlflow_gets_metrics_and_reconstruction_samples(datamodule, tmp_path, mo
         train_tokenizer(get_config("dv-tiny-8x8x8"), _params(max_steps=2, val_every_steps=2), datamodule, logger=logger)
     client = MlflowClient(uri)
     run = client.get_run(logger.run_id)
-    assert {"val/psnr", "val/ssim", "val/l1", "val/codebook_usage", "val/perplexity", "train/loss"} <= set(run.data.metrics)
+    assert {"val/psnr", "val/ssim", "val/l1", "val/codebook_usage", "val/perplexity", "train/loss"} <= set(
+        run.data.metrics
+    )
     assert int(run.data.params["tokenizer_parameters"]) > 0
     artifacts = sorted(item.path for item in client.list_artifacts(logger.run_id, "reconstructions"))
     assert artifacts == ["reconstructions/step0000002.mp4", "reconstructions/step0000002.png"]

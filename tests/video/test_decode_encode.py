@@ -24,13 +24,21 @@ def smooth_moving_frames(count=17, height=48, width=64) -> np.ndarray:
 def test_encode_then_decode_round_trip_is_faithful(tmp_path, bikes_path):
     # Stated bar: >= 35 dB PSNR at the default crf 18 (4:2:0) on natural and smooth content.
     # (Saturated, hard-edged colours lose more to 4:2:0 chroma subsampling than to H.264 itself.)
-    for name, frames in {"bikes": read_frames(bikes_path, end=17, size=(160, 68)), "synthetic": smooth_moving_frames()}.items():
+    for name, frames in {
+        "bikes": read_frames(bikes_path, end=17, size=(160, 68)),
+        "synthetic": smooth_moving_frames(),
+    }.items():
         path = write_video(tmp_path / f"round trip {name}.mp4", frames, fps=24)
         decoded = read_frames(path)
         assert decoded.shape == frames.shape and decoded.dtype == np.uint8
         assert psnr(decoded, frames) >= 35.0, name
         info = probe(path)
-        assert (info.width, info.height, info.num_frames, info.fps, info.codec) == (*frames.shape[2:0:-1], 17, 24.0, "h264")
+        assert (info.width, info.height, info.num_frames, info.fps, info.codec) == (
+            *frames.shape[2:0:-1],
+            17,
+            24.0,
+            "h264",
+        )
 
 
 def test_odd_sizes_are_kept_exactly(tmp_path):

@@ -17,7 +17,9 @@ from cosmos_flow.worldmodel.frames import (
 def test_latent_frames():
     assert [latent_frames(frames, 8) for frames in (1, 9, 17, 33)] == [1, 2, 3, 5]
     assert latent_frames(13, 4) == 4
-    with pytest.raises(ValueError, match=r"20 frames do not fit a 8x temporal compression: use 1 \+ 8k \(1, 9, \.\.\.\)"):
+    with pytest.raises(
+        ValueError, match=r"20 frames do not fit a 8x temporal compression: use 1 \+ 8k \(1, 9, \.\.\.\)"
+    ):
         latent_frames(20, 8)
     with pytest.raises(ValueError, match="0 frames"):
         latent_frames(0, 8)
@@ -62,18 +64,27 @@ def test_plan_generation(condition, total, window_latents, expected):
     windows = plan_generation(condition, total, window_latents, 8)
     assert [(window.start, window.condition_frames, window.keep) for window in windows] == expected
     assert all(window.latents == window_latents and window.frames == 1 + (window_latents - 1) * 8 for window in windows)
-    assert [window.condition_latents for window in windows] == [0 if window.condition_frames == 0 else 1 + (window.condition_frames - 1) // 8 for window in windows]
+    assert [window.condition_latents for window in windows] == [
+        0 if window.condition_frames == 0 else 1 + (window.condition_frames - 1) // 8 for window in windows
+    ]
     _check_plan(windows, condition, total)
 
 
 def test_plan_generation_with_chosen_extension_condition():
     windows = plan_generation(9, 41, 3, 8, extension_condition_frames=1)
-    assert [(window.start, window.condition_frames, window.keep) for window in windows] == [(0, 9, 8), (16, 1, 16), (32, 1, 8)]
+    assert [(window.start, window.condition_frames, window.keep) for window in windows] == [
+        (0, 9, 8),
+        (16, 1, 16),
+        (32, 1, 8),
+    ]
     _check_plan(windows, 9, 41)
 
 
 def test_unreachable_totals_are_readable_errors():
-    with pytest.raises(ValueError, match=r"N=20 frames cannot be made: with 9 condition frames and 8x temporal compression, N must be 9 \+ 8k \(17, 25, \.\.\.\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"N=20 frames cannot be made: with 9 condition frames and 8x temporal compression, N must be 9 \+ 8k \(17, 25, \.\.\.\)",
+    ):
         plan_generation(9, 20, 3, 8)
     with pytest.raises(ValueError, match=r"N=9 frames cannot be made"):
         plan_generation(9, 9, 3, 8)
@@ -104,7 +115,9 @@ def test_fit_frames_crops_the_center_to_the_aspect_then_resizes():
 def test_the_held_video_keeps_the_condition_then_holds_its_last_frame():
     from cosmos_flow.worldmodel.frames import held_video
 
-    frames = np.arange(5, dtype=np.uint8)[:, None, None, None].repeat(2, axis=1).repeat(2, axis=2).repeat(3, axis=3)  # frame i is all i
+    frames = (
+        np.arange(5, dtype=np.uint8)[:, None, None, None].repeat(2, axis=1).repeat(2, axis=2).repeat(3, axis=3)
+    )  # frame i is all i
     held = held_video(frames, 3, 6)
     assert held.shape == (6, 2, 2, 3) and [int(frame[0, 0, 0]) for frame in held] == [0, 1, 2, 2, 2, 2]
     with pytest.raises(ValueError, match="cannot hold frame"):

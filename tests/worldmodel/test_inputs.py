@@ -24,7 +24,16 @@ def table(tmp_path_factory) -> pd.DataFrame:
         path = folder / clip_id / "frames.npz"
         path.parent.mkdir()
         np.savez(path, rgb=rng.integers(0, 256, (9, 32, 32, 3), dtype=np.uint8))
-        rows.append({"clip_id": clip_id, "path": str(path.parent / "video.mp4"), "frames_path": str(path), "split": split, "scenario": "drop", "caption": f"clip {clip_id}"})
+        rows.append(
+            {
+                "clip_id": clip_id,
+                "path": str(path.parent / "video.mp4"),
+                "frames_path": str(path),
+                "split": split,
+                "scenario": "drop",
+                "caption": f"clip {clip_id}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -40,7 +49,9 @@ def test_settings_resolve_the_device():
 
 @pytest.mark.parametrize("kind", ["cv", "dv"])
 def test_train_and_val_clips_are_encoded_by_a_tokenizer_of_the_right_kind(table, kind):
-    clips = encode_training_clips(_saved_tokenizer(kind), table, SETTINGS, kind=kind, tokenizer_name=f"tokenizer_{kind}")
+    clips = encode_training_clips(
+        _saved_tokenizer(kind), table, SETTINGS, kind=kind, tokenizer_name=f"tokenizer_{kind}"
+    )
     assert clips.clip_ids == ["a", "b"] and clips.splits == ["train", "val"] and (clips.frames, clips.size) == (9, 32)
     assert clips.tokenizer_config["kind"] == kind
     assert (clips.indices is not None) == (kind == "dv")  # token indices only from a discrete tokenizer
@@ -54,6 +65,8 @@ def test_a_tokenizer_of_the_wrong_kind_is_refused_by_name(table):
 
 
 def test_each_distinct_caption_is_embedded_once():
-    embeddings = caption_embeddings({"kind": "minilm", "max_tokens": 8}, ["a ball falls", "a box slides", "a ball falls"])
+    embeddings = caption_embeddings(
+        {"kind": "minilm", "max_tokens": 8}, ["a ball falls", "a box slides", "a ball falls"]
+    )
     assert embeddings.captions == ["a ball falls", "a box slides"]
     assert embeddings.embeddings.shape[:2] == (2, 8) and embeddings.encoder_spec["kind"] == "minilm"

@@ -23,7 +23,16 @@ def table(tmp_path_factory) -> pd.DataFrame:
         path = folder / clip_id / "frames.npz"
         path.parent.mkdir()
         np.savez(path, rgb=rng.integers(0, 256, (*shape, 3), dtype=np.uint8))
-        rows.append({"clip_id": clip_id, "path": str(path.parent / "video.mp4"), "frames_path": str(path), "split": split, "scenario": "fall", "caption": f"clip {clip_id}"})
+        rows.append(
+            {
+                "clip_id": clip_id,
+                "path": str(path.parent / "video.mp4"),
+                "frames_path": str(path),
+                "split": split,
+                "scenario": "fall",
+                "caption": f"clip {clip_id}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -68,7 +77,9 @@ def test_save_load_round_trip_and_subset(tokenizer, table, tmp_path):
     clips.save(path)
     loaded = LatentClips.load(path)
     assert torch.equal(loaded.latents, clips.latents)
-    assert (loaded.indices is None) == (clips.indices is None) and (loaded.indices is None or torch.equal(loaded.indices, clips.indices))
+    assert (loaded.indices is None) == (clips.indices is None) and (
+        loaded.indices is None or torch.equal(loaded.indices, clips.indices)
+    )
     for name in ("captions", "clip_ids", "splits", "scenarios", "tokenizer_config", "frames", "size"):
         assert getattr(loaded, name) == getattr(clips, name)
     test = loaded.subset(["test"])
@@ -85,7 +96,14 @@ def test_errors_are_readable(tokenizer, table, tmp_path):
 
 
 def test_clip_counts_per_split_and_scenario():
-    clips = LatentClips(torch.zeros(3, 1, 1, 1, 1), None, ["a", "b", "c"], ["1", "2", "3"], ["train", "val", "train"], ["drop", "drop", "drop"])
+    clips = LatentClips(
+        torch.zeros(3, 1, 1, 1, 1),
+        None,
+        ["a", "b", "c"],
+        ["1", "2", "3"],
+        ["train", "val", "train"],
+        ["drop", "drop", "drop"],
+    )
     assert clips.clip_counts() == {"train/drop": 2, "val/drop": 1}
 
 
@@ -93,7 +111,9 @@ def test_held_frames_are_encoded_per_condition_length_and_share_the_condition_la
     from cosmos_flow.worldmodel.frames import held_video
 
     tc = tokenizer.config.temporal_compression
-    clips = encode_clip_table(tokenizer, table, frames=17, size=32, batch_size=2, progress=False, held_condition_latents=[1, 2])
+    clips = encode_clip_table(
+        tokenizer, table, frames=17, size=32, batch_size=2, progress=False, held_condition_latents=[1, 2]
+    )
     latent_dim = tokenizer.config.latent_dim
     assert clips.held.shape == (3, 2, latent_dim, 3, 4, 4) and clips.held_condition_latents == [1, 2]
     assert clips.held_for(2).shape == (3, latent_dim, 3, 4, 4)
@@ -106,7 +126,9 @@ def test_held_frames_are_encoded_per_condition_length_and_share_the_condition_la
     torch.testing.assert_close(clips.held_for(2)[:, :, :2], clips.latents[:, :, :2], rtol=1e-4, atol=1e-4)
     assert not torch.allclose(clips.held_for(1)[:, :, 1:], clips.latents[:, :, 1:])
     if tokenizer.config.kind == "dv":
-        assert clips.held_indices.shape == (3, 2, 3, 4, 4) and torch.equal(clips.held_indices[:, 1, :2], clips.indices[:, :2])
+        assert clips.held_indices.shape == (3, 2, 3, 4, 4) and torch.equal(
+            clips.held_indices[:, 1, :2], clips.indices[:, :2]
+        )
     subset = clips.subset(["val"])
     assert subset.held.shape[0] == 1 and subset.held_condition_latents == [1, 2]
     with pytest.raises(ValueError, match="no held-frame encoding for 3"):
@@ -114,7 +136,9 @@ def test_held_frames_are_encoded_per_condition_length_and_share_the_condition_la
 
 
 def test_held_frames_survive_a_save_and_load(tokenizer, table, tmp_path):
-    clips = encode_clip_table(tokenizer, table, frames=9, size=32, batch_size=2, progress=False, held_condition_latents=[1])
+    clips = encode_clip_table(
+        tokenizer, table, frames=9, size=32, batch_size=2, progress=False, held_condition_latents=[1]
+    )
     clips.save(tmp_path / "latents.safetensors")
     loaded = LatentClips.load(tmp_path / "latents.safetensors")
     assert torch.equal(loaded.held, clips.held) and loaded.held_condition_latents == [1]

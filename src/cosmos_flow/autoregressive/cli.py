@@ -40,13 +40,19 @@ def generate_video(
     check_seed(seed)
     folder = Path(models_dir) / model_name
     if not folder.is_dir():
-        raise ValueError(f"there is no model {model_name} in {models_dir}; train it with `kedro run --pipelines=autoregressive` or pass --models-dir")
+        raise ValueError(
+            f"there is no model {model_name} in {models_dir}; train it with `kedro run --pipelines=autoregressive` or pass --models-dir"
+        )
     model = load_world_model(folder)
     past = _condition(model, video, condition_frames)
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
-        raise ValueError(f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames")
-    generated = generate(model, past, prompt, total - len(past), seed, temperature=temperature, top_p=top_p, top_k=top_k)
+        raise ValueError(
+            f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames"
+        )
+    generated = generate(
+        model, past, prompt, total - len(past), seed, temperature=temperature, top_p=top_p, top_k=top_k
+    )
     return np.concatenate([past, generated]), model.fps
 
 
@@ -70,10 +76,14 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
     and the window leaves room after them, else 1)."""
     tc = model.temporal_compression
     if model.window_latents < 2:
-        raise ValueError(f"{model.name} has a window of one latent frame and cannot continue a video; train it on longer clips")
+        raise ValueError(
+            f"{model.name} has a window of one latent frame and cannot continue a video; train it on longer clips"
+        )
     most = 1 + (model.window_latents - 2) * tc  # the condition must leave a latent frame of the window to generate
     if condition_frames is not None and condition_latent_frames(condition_frames, tc) >= model.window_latents:
-        raise ValueError(f"--condition-frames {condition_frames} fills the model's window of {model.window_frames} frames; condition on at most {most} frames")
+        raise ValueError(
+            f"--condition-frames {condition_frames} fills the model's window of {model.window_frames} frames; condition on at most {most} frames"
+        )
     frames = load_past_video(video, model.resolution, max_frames=condition_frames or 1 + tc)
     chosen = select_condition_frames(frames, condition_frames, tc)
     return chosen if len(chosen) <= most else chosen[:1]
@@ -83,22 +93,61 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
 @click.option("--prompt", default=None, help="What the video shows (the caption the Video2World model reads).")
 @click.option("--video", default=None, type=click.Path(dir_okay=False), help="The past video to continue.")
 @click.option(
-    "--condition-frames", "condition_frames", default=None, type=int, help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1)."
+    "--condition-frames",
+    "condition_frames",
+    default=None,
+    type=int,
+    help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1).",
 )
-@click.option("--frames", "total_frames", default=None, type=int, help="N, the frames of the output video, condition frames included (default: one model window).")
-@click.option("--temperature", default=None, type=float, help="Sampling temperature; 0 picks the most likely token (default: the model's, 1.0).")
-@click.option("--top-p", "top_p", default=None, type=float, help="Nucleus sampling: keep the most likely tokens holding this much probability (default: the model's, 0.9).")
-@click.option("--top-k", "top_k", default=None, type=int, help="Keep only the k most likely tokens (default: the model's, off).")
+@click.option(
+    "--frames",
+    "total_frames",
+    default=None,
+    type=int,
+    help="N, the frames of the output video, condition frames included (default: one model window).",
+)
+@click.option(
+    "--temperature",
+    default=None,
+    type=float,
+    help="Sampling temperature; 0 picks the most likely token (default: the model's, 1.0).",
+)
+@click.option(
+    "--top-p",
+    "top_p",
+    default=None,
+    type=float,
+    help="Nucleus sampling: keep the most likely tokens holding this much probability (default: the model's, 0.9).",
+)
+@click.option(
+    "--top-k", "top_k", default=None, type=int, help="Keep only the k most likely tokens (default: the model's, off)."
+)
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed of the sampling.")
-@click.option("--model", "model_name", default=DEFAULT_MODEL, show_default=True, help="The model folder under --models-dir (ar_v2w or ar_video).")
-@click.option("--models-dir", default="data/06_models", show_default=True, type=click.Path(file_okay=False), help="Folder of the saved models.")
+@click.option(
+    "--model",
+    "model_name",
+    default=DEFAULT_MODEL,
+    show_default=True,
+    help="The model folder under --models-dir (ar_v2w or ar_video).",
+)
+@click.option(
+    "--models-dir",
+    default="data/06_models",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the saved models.",
+)
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
-def ar(prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out) -> None:
+def ar(
+    prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out
+) -> None:
     """Continue a past video with the autoregressive world model."""
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
-        frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name)
+        frames, fps = generate_video(
+            models_dir, prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name
+        )
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
         click.echo(f"error: {error_sentence(error)}", err=True)

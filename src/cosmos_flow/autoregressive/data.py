@@ -41,7 +41,9 @@ class TokenClips(Dataset):
     def from_latents(cls, clips: LatentClips, captions: CaptionEmbeddings | None = None) -> TokenClips:
         """The clips' DV indices, flattened; with `captions`, each clip's caption embeddings beside them."""
         if clips.indices is None:
-            raise ValueError("these clips were encoded by a continuous (CV) tokenizer and have no token indices; encode them with a DV tokenizer")
+            raise ValueError(
+                "these clips were encoded by a continuous (CV) tokenizer and have no token indices; encode them with a DV tokenizer"
+            )
         tokens = clips.indices.flatten(1).long()
         held = None if clips.held_indices is None else clips.held_indices.flatten(2).long()
         anchors = list(clips.held_condition_latents)
@@ -72,7 +74,9 @@ class TokenDataModule(pl.LightningDataModule):
     def __init__(self, train: TokenClips, val: TokenClips | None, batch_size: int, max_steps: int, seed: int = 0):
         super().__init__()
         if len(train) == 0:
-            raise ValueError("there are no training clips; check the clip table's train split (run curation and simulation first)")
+            raise ValueError(
+                "there are no training clips; check the clip table's train split (run curation and simulation first)"
+            )
         if batch_size < 1 or max_steps < 1:
             raise ValueError(f"batch_size and max_steps must be at least 1, got {batch_size} and {max_steps}")
         self.train, self.val = train, val if val is not None and len(val) else None
@@ -80,7 +84,9 @@ class TokenDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         generator = torch.Generator().manual_seed(self.seed)
-        sampler = RandomSampler(self.train, replacement=True, num_samples=self.batch_size * self.max_steps, generator=generator)
+        sampler = RandomSampler(
+            self.train, replacement=True, num_samples=self.batch_size * self.max_steps, generator=generator
+        )
         return DataLoader(self.train, batch_size=self.batch_size, sampler=sampler)
 
     def val_dataloader(self) -> DataLoader | list:

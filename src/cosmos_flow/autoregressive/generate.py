@@ -32,10 +32,19 @@ log = logging.getLogger(__name__)
 class ARWorldModel:
     """A trained transformer with its tokenizer (and, stage v2w, its text encoder): a `WorldModel`."""
 
-    def __init__(self, model: ARTransformer, tokenizer, spec: ServingSpec, name: str = MODEL_NAME, text_encoder: TextEncoder | None = None):
+    def __init__(
+        self,
+        model: ARTransformer,
+        tokenizer,
+        spec: ServingSpec,
+        name: str = MODEL_NAME,
+        text_encoder: TextEncoder | None = None,
+    ):
         codebook = int(tokenizer.quantizer.codebook_size) if getattr(tokenizer, "quantizer", None) is not None else None
         if codebook != model.config.vocab_size:
-            raise ValueError(f"the tokenizer has {codebook} codes but the model predicts {model.config.vocab_size}; load the tokenizer the model was trained with")
+            raise ValueError(
+                f"the tokenizer has {codebook} codes but the model predicts {model.config.vocab_size}; load the tokenizer the model was trained with"
+            )
         self.model, self.tokenizer, self.spec, self.name = model.eval(), tokenizer.eval(), spec, name
         self.resolution = spec.resolution
         self.temporal_compression = spec.temporal_compression
@@ -68,7 +77,11 @@ class ARWorldModel:
         """
         if n_future < 1:
             raise ValueError(f"n_future must be at least 1, got {n_future}")
-        overrides = {name: value for name, value in (("temperature", temperature), ("top_p", top_p), ("top_k", top_k)) if value is not None}
+        overrides = {
+            name: value
+            for name, value in (("temperature", temperature), ("top_p", top_p), ("top_k", top_k))
+            if value is not None
+        }
         sampling = dataclasses.replace(self.spec.sampling, **overrides)
         condition = usable_condition(past_frames, self.resolution, self.temporal_compression, self.window_latents)
         tc = self.temporal_compression
@@ -83,12 +96,16 @@ class ARWorldModel:
         for window in plan_generation(len(condition), total, self.window_latents, tc):
             context = video[window.start : window.start + window.condition_frames]
             held = None
-            if self.model.config.held_frame_anchor and len(context):  # the condition tokens are the held frame's first ones (causality)
+            if self.model.config.held_frame_anchor and len(
+                context
+            ):  # the condition tokens are the held frame's first ones (causality)
                 held = _encode(self.tokenizer, held_video(context, len(context), window.frames), self.model)
                 condition_tokens = held[:, : window.condition_latents]
             else:
                 condition_tokens = _encode(self.tokenizer, context, self.model)
-            tokens = continue_tokens(self.model, condition_tokens, window.latents, sampling, text, text_mask, generator, held)
+            tokens = continue_tokens(
+                self.model, condition_tokens, window.latents, sampling, text, text_mask, generator, held
+            )
             with torch.no_grad():
                 frames = tensor_to_frames(self.tokenizer.decode_indices(tokens)[0])
             video = np.concatenate([video, frames[window.condition_frames : window.condition_frames + window.keep]])
@@ -106,11 +123,15 @@ def load_world_model(folder: str | Path) -> ARWorldModel:
     saved = load_ar_model(folder)
     tokenizer_folder = folder.parent / saved.spec.tokenizer
     if not tokenizer_folder.is_dir():
-        raise ValueError(f"{folder.name} needs its tokenizer {saved.spec.tokenizer}, which is not in {folder.parent}; train or restore it first")
+        raise ValueError(
+            f"{folder.name} needs its tokenizer {saved.spec.tokenizer}, which is not in {folder.parent}; train or restore it first"
+        )
     return ARWorldModel(saved.model, load_tokenizer(tokenizer_folder), saved.spec, name=folder.name)
 
 
-def usable_condition(past_frames: np.ndarray | None, resolution: tuple[int, int], tc: int, window_latents: int) -> np.ndarray:
+def usable_condition(
+    past_frames: np.ndarray | None, resolution: tuple[int, int], tc: int, window_latents: int
+) -> np.ndarray:
     """The last 1 + k*tc frames of past_frames (k as large as the window allows), at `resolution`; empty for None."""
     height, width = resolution
     if past_frames is None or len(past_frames) == 0:
@@ -121,10 +142,18 @@ def usable_condition(past_frames: np.ndarray | None, resolution: tuple[int, int]
     # The condition must leave at least one latent frame of the window to generate.
     k = min((len(frames) - 1) // tc, window_latents - 2)
     if k < 0:
-        raise ValueError(f"a window of {window_latents} latent frame(s) leaves no room after a condition frame; use a model with a longer window")
+        raise ValueError(
+            f"a window of {window_latents} latent frame(s) leaves no room after a condition frame; use a model with a longer window"
+        )
     count = 1 + k * tc
     if count != len(frames):
-        log.info("conditioning on the last %d of %d past frames (1 + k*%d that fit a %d-latent window)", count, len(frames), tc, window_latents)
+        log.info(
+            "conditioning on the last %d of %d past frames (1 + k*%d that fit a %d-latent window)",
+            count,
+            len(frames),
+            tc,
+            window_latents,
+        )
     return frames[len(frames) - count :]
 
 
@@ -143,8 +172,19 @@ def continue_tokens(
     the held frame's tokens (anchored models)."""
     batch, _, height, width = condition.shape
     if model.config.held_frame_anchor and held is None:
-        raise ValueError("this model continues relative to the held frame: pass the held frame's tokens (it needs at least one condition frame)")
-    tokens = generate_tokens(model, condition.flatten(1), latents * height * width, sampling, text, text_mask, generator, held=None if held is None else held.flatten(1))
+        raise ValueError(
+            "this model continues relative to the held frame: pass the held frame's tokens (it needs at least one condition frame)"
+        )
+    tokens = generate_tokens(
+        model,
+        condition.flatten(1),
+        latents * height * width,
+        sampling,
+        text,
+        text_mask,
+        generator,
+        held=None if held is None else held.flatten(1),
+    )
     return tokens.view(batch, latents, height, width)
 
 

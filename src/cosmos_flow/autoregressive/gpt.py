@@ -58,13 +58,19 @@ class ARConfig:
     def __post_init__(self) -> None:
         self.latent_grid = tuple(int(size) for size in self.latent_grid)
         if len(self.latent_grid) != 3 or min(self.latent_grid) < 1:
-            raise ValueError(f"latent_grid must be three positive sizes (t, h, w), got {self.latent_grid}; e.g. (3, 8, 8) for 17 frames at 64x64 through an 8x8x8 tokenizer")
+            raise ValueError(
+                f"latent_grid must be three positive sizes (t, h, w), got {self.latent_grid}; e.g. (3, 8, 8) for 17 frames at 64x64 through an 8x8x8 tokenizer"
+            )
         if self.vocab_size < 2 or self.depth < 1 or self.mlp_hidden < 1:
             raise ValueError("vocab_size must be at least 2, and depth and mlp_hidden at least 1")
         if self.dim % self.heads or self.heads % self.kv_heads:
-            raise ValueError(f"dim ({self.dim}) must be divisible by heads ({self.heads}) and heads by kv_heads ({self.kv_heads}); pick divisors")
+            raise ValueError(
+                f"dim ({self.dim}) must be divisible by heads ({self.heads}) and heads by kv_heads ({self.kv_heads}); pick divisors"
+            )
         if self.head_dim % 2 or self.head_dim < 6:
-            raise ValueError(f"the head width dim/heads = {self.head_dim} must be even and at least 6 for 3D RoPE; use fewer heads")
+            raise ValueError(
+                f"the head width dim/heads = {self.head_dim} must be even and at least 6 for 3D RoPE; use fewer heads"
+            )
 
     @property
     def head_dim(self) -> int:
@@ -96,7 +102,9 @@ class ARConfig:
         known = {item.name for item in dataclasses.fields(cls)}
         unknown = sorted(set(config) - known)
         if unknown:
-            raise ValueError(f"autoregressive model config has unknown fields {unknown}: it was saved by another version, or is not such a config")
+            raise ValueError(
+                f"autoregressive model config has unknown fields {unknown}: it was saved by another version, or is not such a config"
+            )
         return cls(**config)
 
 
@@ -135,14 +143,27 @@ class DecoderBlock(nn.Module):
         self.has_text = config.text_dim is not None
         if self.has_text:
             self.cross_norm = RMSNorm(config.dim)
-            self.cross_attention = Attention(config.dim, config.heads, config.kv_heads, qk_norm=True, context_dim=config.text_dim)
+            self.cross_attention = Attention(
+                config.dim, config.heads, config.kv_heads, qk_norm=True, context_dim=config.text_dim
+            )
         self.mlp_norm = RMSNorm(config.dim)
         self.mlp = SwiGLU(config.dim, config.mlp_hidden)
 
-    def forward(self, x: Tensor, rope: tuple[Tensor, Tensor], text: Tensor | None, text_mask: Tensor | None, cache: BlockCache | None) -> Tensor:
-        x = x + self.attention(self.attention_norm(x), rope=rope, causal=True, cache=None if cache is None else cache.tokens)
+    def forward(
+        self,
+        x: Tensor,
+        rope: tuple[Tensor, Tensor],
+        text: Tensor | None,
+        text_mask: Tensor | None,
+        cache: BlockCache | None,
+    ) -> Tensor:
+        x = x + self.attention(
+            self.attention_norm(x), rope=rope, causal=True, cache=None if cache is None else cache.tokens
+        )
         if self.has_text:
-            x = x + self.cross_attention(self.cross_norm(x), context=text, context_mask=text_mask, cache=None if cache is None else cache.text)
+            x = x + self.cross_attention(
+                self.cross_norm(x), context=text, context_mask=text_mask, cache=None if cache is None else cache.text
+            )
         return x + self.mlp(self.mlp_norm(x))
 
 
@@ -220,13 +241,17 @@ class ARTransformer(nn.Module):
                 f"positions up to {end} exceed the model's window of {self.config.max_tokens} tokens {self.config.latent_grid}; generate longer videos window by window"
             )
         if cache is not None and len(cache[0].tokens) != start:
-            raise ValueError(f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) or a fresh cache")
+            raise ValueError(
+                f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) or a fresh cache"
+            )
         if self.has_text and text is None:
             raise ValueError("this model attends to text (stage 2): pass text embeddings and their mask")
         x = self.token_embedding(inputs) + self.absolute_position[start:end].to(self.token_embedding.weight.dtype)
         if self.held_embedding is not None:
             if held is None or held.shape != inputs.shape:
-                raise ValueError(f"this model reads the held frame's tokens at every position: pass held tokens shaped like the inputs {tuple(inputs.shape)}")
+                raise ValueError(
+                    f"this model reads the held frame's tokens at every position: pass held tokens shaped like the inputs {tuple(inputs.shape)}"
+                )
             x = x + self.held_embedding(held)
         rope = (self.rope_cos[start:end], self.rope_sin[start:end])
         text = text if self.has_text else None
@@ -235,7 +260,14 @@ class ARTransformer(nn.Module):
             x = block(x, rope, text, text_mask, None if cache is None else cache[index])
         return self.head(self.norm(x))
 
-    def logits(self, tokens: Tensor, text: Tensor | None = None, text_mask: Tensor | None = None, corrupted: Tensor | None = None, held: Tensor | None = None) -> Tensor:
+    def logits(
+        self,
+        tokens: Tensor,
+        text: Tensor | None = None,
+        text_mask: Tensor | None = None,
+        corrupted: Tensor | None = None,
+        held: Tensor | None = None,
+    ) -> Tensor:
         """Teacher-forced logits [B, L, vocab] predicting each of tokens [B, L] from the ones before it.
 
         corrupted: the tokens the model reads instead of `tokens` (same shape), e.g. with some
@@ -250,7 +282,9 @@ def load_stage_one(model: ARTransformer, state_dict: dict[str, Tensor]) -> None:
     missing, unexpected = model.load_state_dict(state_dict, strict=False)
     new = [name for name in missing if ".cross_attention." not in name and ".cross_norm." not in name]
     if new or unexpected:
-        raise ValueError(f"the stage-1 weights do not fit this model (missing {new[:3]}, unexpected {unexpected[:3]}); build stage 2 with ARConfig.with_text from stage 1's config")
+        raise ValueError(
+            f"the stage-1 weights do not fit this model (missing {new[:3]}, unexpected {unexpected[:3]}); build stage 2 with ARConfig.with_text from stage 1's config"
+        )
 
 
 def parameter_count(model: nn.Module) -> int:

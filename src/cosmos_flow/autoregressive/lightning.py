@@ -9,7 +9,6 @@ so its numbers compare across runs and stages.
 from __future__ import annotations
 
 import pytorch_lightning as pl
-import torch
 from torch import Tensor
 
 from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer
@@ -37,16 +36,24 @@ class ARModule(pl.LightningModule):
         self.save_hyperparameters()
         self.model = ARTransformer(ARConfig.from_dict(model_config))
         self.condition_latents = list(condition_latents or [1, 2])
-        self.held_condition_latents = list(held_condition_latents or [])  # what the batches' "held" tokens are for (anchored models)
+        self.held_condition_latents = list(
+            held_condition_latents or []
+        )  # what the batches' "held" tokens are for (anchored models)
         check_corruption_rate(corruption_rate)
         self._val_totals = TokenMetricTotals()
 
     def _log_metrics(self, prefix: str, metrics: TokenMetrics) -> None:
-        values = {f"{prefix}/loss": metrics.loss, f"{prefix}/token_accuracy": metrics.accuracy, f"{prefix}/perplexity": metrics.perplexity}
+        values = {
+            f"{prefix}/loss": metrics.loss,
+            f"{prefix}/token_accuracy": metrics.accuracy,
+            f"{prefix}/perplexity": metrics.perplexity,
+        }
         self.log_dict(values, batch_size=metrics.count, prog_bar=prefix == "train")
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
-        metrics = batch_metrics(self.model, batch, self.condition_latents, self.hparams.corruption_rate, self.held_condition_latents)
+        metrics = batch_metrics(
+            self.model, batch, self.condition_latents, self.hparams.corruption_rate, self.held_condition_latents
+        )
         self._log_metrics("train", metrics)
         return metrics.loss
 
@@ -54,7 +61,11 @@ class ARModule(pl.LightningModule):
         self._val_totals = TokenMetricTotals()
 
     def validation_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
-        self._val_totals.add(batch_metrics(self.model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=self.held_condition_latents))
+        self._val_totals.add(
+            batch_metrics(
+                self.model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=self.held_condition_latents
+            )
+        )
 
     def on_validation_epoch_end(self) -> None:
         if self._val_totals.count:
@@ -66,4 +77,6 @@ class ARModule(pl.LightningModule):
         kept = [p for name, p in self.model.named_parameters() if p.ndim < 2 or "embedding" in name]
         groups = [{"params": decayed, "weight_decay": self.hparams.weight_decay}, {"params": kept, "weight_decay": 0.0}]
         hp = self.hparams
-        return adamw_warmup_cosine(groups, self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, betas=(0.9, 0.95))
+        return adamw_warmup_cosine(
+            groups, self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, betas=(0.9, 0.95)
+        )

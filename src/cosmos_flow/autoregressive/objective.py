@@ -35,7 +35,9 @@ class TokenMetrics:
 
 def check_corruption_rate(rate: float) -> None:
     if not 0.0 <= rate <= MAX_CORRUPTION_RATE:
-        raise ValueError(f"the corruption rate must be in [0, {MAX_CORRUPTION_RATE}], got {rate}; more context noise than that hurts more than it helps")
+        raise ValueError(
+            f"the corruption rate must be in [0, {MAX_CORRUPTION_RATE}], got {rate}; more context noise than that hurts more than it helps"
+        )
 
 
 def corrupt_tokens(tokens: Tensor, rate: float, vocab_size: int, generator: torch.Generator | None = None) -> Tensor:
@@ -48,11 +50,19 @@ def corrupt_tokens(tokens: Tensor, rate: float, vocab_size: int, generator: torc
     return torch.where(replace, noise, tokens)
 
 
-def draw_condition_latents(batch: int, length: int, tokens_per_frame: int, condition_latents: Sequence[int], generator: torch.Generator | None = None) -> Tensor:
+def draw_condition_latents(
+    batch: int,
+    length: int,
+    tokens_per_frame: int,
+    condition_latents: Sequence[int],
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """Long[batch]: each clip's number of condition latent frames, drawn from `condition_latents` (e.g. [1, 2]: 1 or 1 + tc frames)."""
     choices = torch.as_tensor(list(condition_latents), dtype=torch.long)
     if choices.numel() == 0 or bool((choices < 0).any()) or int(choices.max()) * tokens_per_frame >= length:
-        raise ValueError(f"condition_latents must be non-empty and leave tokens to predict in a {length}-token clip, got {list(condition_latents)}")
+        raise ValueError(
+            f"condition_latents must be non-empty and leave tokens to predict in a {length}-token clip, got {list(condition_latents)}"
+        )
     return choices[torch.randint(len(choices), (batch,), generator=generator)]
 
 
@@ -70,7 +80,11 @@ def next_token_metrics(logits: Tensor, targets: Tensor, mask: Tensor) -> TokenMe
 
 
 def batch_metrics(
-    model: ARTransformer, batch: dict[str, Tensor], condition_latents: Sequence[int], corruption_rate: float = 0.0, held_condition_latents: Sequence[int] = ()
+    model: ARTransformer,
+    batch: dict[str, Tensor],
+    condition_latents: Sequence[int],
+    corruption_rate: float = 0.0,
+    held_condition_latents: Sequence[int] = (),
 ) -> TokenMetrics:
     """The objective on a batch {"tokens": Long[B, L], for a text model "text", "text_mask", for an anchored model "held"
     Long[B, A, L], the held frame's tokens for each entry of `held_condition_latents`}: the model reads the
@@ -83,7 +97,9 @@ def batch_metrics(
     held = None
     if config.held_frame_anchor:
         if "held" not in batch or any(int(count) not in held_condition_latents for count in counts):
-            raise ValueError(f"this model reads the held frame: the batch needs held tokens for {list(condition_latents)} condition latent frames (it has {list(held_condition_latents)})")
+            raise ValueError(
+                f"this model reads the held frame: the batch needs held tokens for {list(condition_latents)} condition latent frames (it has {list(held_condition_latents)})"
+            )
         which = torch.tensor([list(held_condition_latents).index(int(count)) for count in counts], device=tokens.device)
         held = batch["held"][torch.arange(tokens.shape[0], device=tokens.device), which]
     corrupted = corrupt_tokens(tokens, corruption_rate, config.vocab_size)
@@ -105,7 +121,9 @@ class TokenMetricTotals:
     def mean(self) -> TokenMetrics:
         if not self.count:
             raise ValueError("no tokens were scored; give at least one clip")
-        return TokenMetrics(torch.tensor(self.loss_sum / self.count), torch.tensor(self.correct / self.count), self.count)
+        return TokenMetrics(
+            torch.tensor(self.loss_sum / self.count), torch.tensor(self.correct / self.count), self.count
+        )
 
 
 def copy_previous_frame_accuracy(tokens: Tensor, tokens_per_frame: int, condition_latents: int) -> float:

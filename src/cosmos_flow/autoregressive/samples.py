@@ -50,21 +50,41 @@ def sample_videos(
         raise ValueError("there are no clips to sample from; give at least one validation or training clip")
     latents, height, width = model.config.latent_grid
     if not 0 <= condition_latents < latents:
-        raise ValueError(f"samples condition on {condition_latents} latent frames but the window has {latents}; condition on fewer so something is generated")
+        raise ValueError(
+            f"samples condition on {condition_latents} latent frames but the window has {latents}; condition on fewer so something is generated"
+        )
     batch = clips[:count]
     truth = batch["tokens"].view(count, latents, height, width)
     generator = torch.Generator().manual_seed(seed)
     started = time.perf_counter()
-    held = clips.held_for(condition_latents)[:count].view(count, latents, height, width) if model.config.held_frame_anchor else None
-    sampled = continue_tokens(model.eval(), truth[:, :condition_latents], latents, sampling, batch.get("text"), batch.get("text_mask"), generator, held)
+    held = (
+        clips.held_for(condition_latents)[:count].view(count, latents, height, width)
+        if model.config.held_frame_anchor
+        else None
+    )
+    sampled = continue_tokens(
+        model.eval(),
+        truth[:, :condition_latents],
+        latents,
+        sampling,
+        batch.get("text"),
+        batch.get("text_mask"),
+        generator,
+        held,
+    )
     seconds = time.perf_counter() - started
     made = count * (latents - condition_latents) * height * width
     decoded = tokenizer.decode_indices(torch.cat([truth, sampled]))
-    videos = [np.concatenate([tensor_to_frames(decoded[row]), tensor_to_frames(decoded[count + row])], axis=2) for row in range(count)]
+    videos = [
+        np.concatenate([tensor_to_frames(decoded[row]), tensor_to_frames(decoded[count + row])], axis=2)
+        for row in range(count)
+    ]
     return SampleVideos(videos, made / seconds if seconds else float("nan"))
 
 
-def write_samples(videos: list[np.ndarray], folder: str | Path, prefix: str, fps: float, logger: MLFlowLogger | None = None) -> list[Path]:
+def write_samples(
+    videos: list[np.ndarray], folder: str | Path, prefix: str, fps: float, logger: MLFlowLogger | None = None
+) -> list[Path]:
     """Write `<prefix>_<i>.mp4` files into folder (and log them under the run's `samples/` artifacts)."""
     paths = [write_video(Path(folder) / f"{prefix}_{index}.mp4", video, fps=fps) for index, video in enumerate(videos)]
     if logger is not None:

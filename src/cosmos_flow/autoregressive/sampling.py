@@ -28,7 +28,9 @@ class SamplingParams:
 
     def __post_init__(self):
         if not (math.isfinite(self.temperature) and self.temperature >= 0):
-            raise ValueError(f"temperature must be 0 (greedy) or positive, got {self.temperature}; Cosmos samples at 1.0")
+            raise ValueError(
+                f"temperature must be 0 (greedy) or positive, got {self.temperature}; Cosmos samples at 1.0"
+            )
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be at least 1 or None (off), got {self.top_k}")
         if self.top_p is not None and not 0.0 < self.top_p <= 1.0:
@@ -102,7 +104,9 @@ def generate_tokens(
     for a held-frame-anchored model.
     """
     if not prefix.shape[1] <= length <= model.config.max_tokens:
-        raise ValueError(f"cannot extend {prefix.shape[1]} tokens to {length}: the length must lie between the prefix and the window of {model.config.max_tokens} tokens")
+        raise ValueError(
+            f"cannot extend {prefix.shape[1]} tokens to {length}: the length must lie between the prefix and the window of {model.config.max_tokens} tokens"
+        )
     tokens = prefix
     if tokens.shape[1] == length:
         return tokens
@@ -118,7 +122,9 @@ def generate_tokens(
         if tokens.shape[1] == length:
             return tokens
         if use_cache:
-            logits = model(tokens[:, -1:], tokens.shape[1], text, text_mask, cache, held=held_at(tokens.shape[1], 1))[:, -1]
+            logits = model(tokens[:, -1:], tokens.shape[1], text, text_mask, cache, held=held_at(tokens.shape[1], 1))[
+                :, -1
+            ]
         else:
             inputs = _after_bos(model, tokens)
             logits = model(inputs, 0, text, text_mask, held=held_at(0, inputs.shape[1]))[:, -1]

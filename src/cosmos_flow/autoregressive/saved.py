@@ -41,7 +41,9 @@ class ServingSpec:
         if self.stage not in STAGES:
             raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
         if (self.stage == "v2w") != (self.text_encoder is not None):
-            raise ValueError("a v2w model needs its text encoder's spec and a video model has none; pass text_encoder accordingly")
+            raise ValueError(
+                "a v2w model needs its text encoder's spec and a video model has none; pass text_encoder accordingly"
+            )
 
 
 @dataclass
@@ -55,7 +57,9 @@ class SavedARModel:
 def ar_artifact(model: ARTransformer, spec: ServingSpec, card: str = "") -> ModelArtifact:
     """What `model_store.save_model` writes for a trained network."""
     if (spec.stage == "v2w") != model.has_text:
-        raise ValueError(f"a {spec.stage} model {'needs' if spec.stage == 'v2w' else 'has no'} text cross-attention; save stage 1 as 'video' and stage 2 as 'v2w'")
+        raise ValueError(
+            f"a {spec.stage} model {'needs' if spec.stage == 'v2w' else 'has no'} text cross-attention; save stage 1 as 'video' and stage 2 as 'v2w'"
+        )
     config = {
         "model": MODEL_NAME,
         "stage": spec.stage,
@@ -78,7 +82,9 @@ def load_ar_model(source: str | Path | ModelArtifact) -> SavedARModel:
     config = artifact.config
     if config.get("model") != MODEL_NAME or "transformer" not in config:
         where = "this artifact" if isinstance(source, ModelArtifact) else str(source)
-        raise ValueError(f"{where} holds a {config.get('model', 'unknown')!r} model, not an autoregressive world model: point at ar_video or ar_v2w")
+        raise ValueError(
+            f"{where} holds a {config.get('model', 'unknown')!r} model, not an autoregressive world model: point at ar_video or ar_v2w"
+        )
     model = ARTransformer(ARConfig.from_dict(config["transformer"]))
     model.load_state_dict({name: tensor.to(torch.float32) for name, tensor in artifact.state_dict.items()})
     spec = ServingSpec(
@@ -93,10 +99,16 @@ def load_ar_model(source: str | Path | ModelArtifact) -> SavedARModel:
     return SavedARModel(model.float().eval(), spec)
 
 
-def default_card(config: ARConfig, spec: ServingSpec, trained_on: str = "", metrics: dict[str, float] | None = None) -> str:
+def default_card(
+    config: ARConfig, spec: ServingSpec, trained_on: str = "", metrics: dict[str, float] | None = None
+) -> str:
     """A markdown model card: what the model is, what it read, and its numbers."""
     t, h, w = config.latent_grid
-    stage = "Video2World (stage 2: video tokens plus cross-attention to text)" if spec.stage == "v2w" else "video only (stage 1: next video token from past video tokens)"
+    stage = (
+        "Video2World (stage 2: video tokens plus cross-attention to text)"
+        if spec.stage == "v2w"
+        else "video only (stage 1: next video token from past video tokens)"
+    )
     lines = [
         f"# Autoregressive world model ({config.name}, {spec.stage})",
         "",
@@ -109,5 +121,7 @@ def default_card(config: ARConfig, spec: ServingSpec, trained_on: str = "", metr
     if trained_on:
         lines += ["", f"Trained on: {trained_on}"]
     if metrics:
-        lines += ["", "| metric | value |", "|---|---|"] + [f"| {name} | {value:.4g} |" for name, value in sorted(metrics.items())]
+        lines += ["", "| metric | value |", "|---|---|"] + [
+            f"| {name} | {value:.4g} |" for name, value in sorted(metrics.items())
+        ]
     return "\n".join(lines) + "\n"

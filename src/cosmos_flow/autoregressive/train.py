@@ -19,7 +19,12 @@ from pytorch_lightning.loggers import Logger
 from cosmos_flow.autoregressive.data import TokenClips, TokenDataModule
 from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer, load_stage_one, parameter_count
 from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS, ARModule
-from cosmos_flow.autoregressive.objective import TokenMetricTotals, batch_metrics, check_corruption_rate, copy_previous_frame_accuracy
+from cosmos_flow.autoregressive.objective import (
+    TokenMetricTotals,
+    batch_metrics,
+    check_corruption_rate,
+    copy_previous_frame_accuracy,
+)
 from cosmos_flow.training import FitSettings, fit
 
 log = logging.getLogger(__name__)
@@ -51,7 +56,15 @@ class ARTrainParams:
         check_corruption_rate(self.corruption_rate)
 
     def fit_settings(self) -> FitSettings:
-        return FitSettings(self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar)
+        return FitSettings(
+            self.max_steps,
+            self.val_every_steps,
+            self.log_every_steps,
+            self.gradient_clip_norm,
+            self.precision,
+            self.accelerator,
+            self.progress_bar,
+        )
 
 
 @dataclass
@@ -89,16 +102,35 @@ def train_stage(
     if init_from is not None:
         load_stage_one(module.model, init_from.state_dict())
     if logger is not None:
-        logger.log_hyperparams({"ar_parameters": parameter_count(module.model), "ar_size": config.name, "ar_text": config.text_dim is not None})
+        logger.log_hyperparams(
+            {
+                "ar_parameters": parameter_count(module.model),
+                "ar_size": config.name,
+                "ar_text": config.text_dim is not None,
+            }
+        )
     data = TokenDataModule(train, val, params.batch_size, params.max_steps, params.seed)
     result = fit(module, data, params.fit_settings(), has_validation=data.val is not None, logger=logger)
     tokens_per_step = params.batch_size * train.tokens.shape[1]
-    metrics = {"train_tokens_per_s": result.steps_per_second * tokens_per_step, "train_seconds": result.wall_seconds, "parameters": parameter_count(module.model)}
+    metrics = {
+        "train_tokens_per_s": result.steps_per_second * tokens_per_step,
+        "train_seconds": result.wall_seconds,
+        "parameters": parameter_count(module.model),
+    }
     if val is None or len(val) == 0:
-        log.warning("there are no validation clips: the val_* numbers of %s are measured on the training clips", config.name)
-    metrics.update(evaluate(module.model, val if val is not None and len(val) else train, params.batch_size))  # on the training device
+        log.warning(
+            "there are no validation clips: the val_* numbers of %s are measured on the training clips", config.name
+        )
+    metrics.update(
+        evaluate(module.model, val if val is not None and len(val) else train, params.batch_size)
+    )  # on the training device
     model = module.model.eval().cpu()
-    log.info("trained %s (%d steps): %s", config.name, params.max_steps, {name: round(value, 4) for name, value in metrics.items()})
+    log.info(
+        "trained %s (%d steps): %s",
+        config.name,
+        params.max_steps,
+        {name: round(value, 4) for name, value in metrics.items()},
+    )
     return StageResult(model, metrics)
 
 
@@ -111,11 +143,15 @@ def evaluate(model: ARTransformer, clips: TokenClips, batch_size: int = 16) -> d
     totals = TokenMetricTotals()
     for first in range(0, len(clips), batch_size):
         batch = {name: tensor.to(device) for name, tensor in clips[first : first + batch_size].items()}
-        totals.add(batch_metrics(model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=clips.held_condition_latents))
+        totals.add(
+            batch_metrics(model, batch, [VAL_CONDITION_LATENTS], held_condition_latents=clips.held_condition_latents)
+        )
     mean = totals.mean()
     return {
         "val_loss": float(mean.loss),
         "val_token_accuracy": float(mean.accuracy),
         "val_perplexity": float(mean.perplexity),
-        "val_copy_previous_frame_accuracy": copy_previous_frame_accuracy(clips.tokens, model.config.tokens_per_frame, VAL_CONDITION_LATENTS),
+        "val_copy_previous_frame_accuracy": copy_previous_frame_accuracy(
+            clips.tokens, model.config.tokens_per_frame, VAL_CONDITION_LATENTS
+        ),
     }

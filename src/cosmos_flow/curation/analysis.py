@@ -17,7 +17,14 @@ from cosmos_flow.curation.motion import MotionAnalysis, MotionParams, analyze_mo
 from cosmos_flow.curation.quality import QualityParams, QualityResult, assess_quality
 from cosmos_flow.curation.sampling import spread_indices
 from cosmos_flow.curation.text_overlay import TextOverlayParams, TextOverlayResult, detect_text_overlay
-from cosmos_flow.curation.video_type import NATURAL, SYNTHETIC_RENDER, VideoTypeParams, VideoTypeResult, classify_video_type, type_verdict
+from cosmos_flow.curation.video_type import (
+    NATURAL,
+    SYNTHETIC_RENDER,
+    VideoTypeParams,
+    VideoTypeResult,
+    classify_video_type,
+    type_verdict,
+)
 from cosmos_flow.video import VideoError, iter_frames
 
 DECODE_ERROR = "decode_error"
@@ -73,7 +80,12 @@ class ClipAnalysis:
     @property
     def reject_reason(self) -> str | None:
         """The first failing filter, in the order motion, quality, text, type."""
-        for verdict in (self.motion.reject_reason, self.quality.reject_reason, self.text.reject_reason, self.type_verdict):
+        for verdict in (
+            self.motion.reject_reason,
+            self.quality.reject_reason,
+            self.text.reject_reason,
+            self.type_verdict,
+        ):
             if verdict:
                 return verdict
         return None
@@ -131,7 +143,13 @@ def analyze_video_clips(
             yield position, error
         return
     for position in pending:  # ranges beyond the last decodable frame
-        yield position, VideoError(path, f"ends before frame {ranges[position][1]}, the end of clip [{ranges[position][0]}, {ranges[position][1]})")
+        yield (
+            position,
+            VideoError(
+                path,
+                f"ends before frame {ranges[position][1]}, the end of clip [{ranges[position][0]}, {ranges[position][1]})",
+            ),
+        )
 
 
 def _finish(clip: _ClipCollector, width: int, height: int, params: FilterParams) -> ClipAnalysis:

@@ -46,25 +46,34 @@ class StageClock:
 
 
 # ---- shots ------------------------------------------------------------------------------------
-def find_shots(videos: pd.DataFrame, detector: str, threshold: float | None, progress: bool) -> tuple[pd.DataFrame, dict]:
+def find_shots(
+    videos: pd.DataFrame, detector: str, threshold: float | None, progress: bool
+) -> tuple[pd.DataFrame, dict]:
     """Every shot of every video. Simulation episodes are one shot each, as rendered."""
     clock = StageClock("shots")
     transnet = TransNetV2Detector() if detector == "transnetv2" else None
     rows, failed = [], 0
-    for video in tqdm(videos.itertuples(), total=len(videos), desc="detecting shots", unit="video", disable=not progress):
+    for video in tqdm(
+        videos.itertuples(), total=len(videos), desc="detecting shots", unit="video", disable=not progress
+    ):
         if video.source == "sim":
             rows.append((video.video_id, 0, 0, int(video.num_frames), SIM_DETECTOR, 1.0))
             continue
         try:
             if transnet is not None:  # one network for every video
-                shots = transnet.detect(video.path, threshold=DEFAULT_THRESHOLDS[detector] if threshold is None else threshold)
+                shots = transnet.detect(
+                    video.path, threshold=DEFAULT_THRESHOLDS[detector] if threshold is None else threshold
+                )
             else:
                 shots = detect_shots(video.path, detector, threshold)
         except VideoError as error:
             log.warning("no shots for %s: %s", video.path, error.sentence)
             failed += 1
             continue
-        rows += [(video.video_id, index, shot.start_frame, shot.end_frame, detector, shot.boundary_probability) for index, shot in enumerate(shots)]
+        rows += [
+            (video.video_id, index, shot.start_frame, shot.end_frame, detector, shot.boundary_probability)
+            for index, shot in enumerate(shots)
+        ]
     table = pd.DataFrame(rows, columns=list(empty_table("shots").columns)) if rows else empty_table("shots")
     return conform(table, "shots"), clock.done(videos=len(videos), shots=len(table), failed_videos=failed)
 
@@ -81,7 +90,9 @@ def plan_candidates(videos: pd.DataFrame, shots: pd.DataFrame, params: ClipSplit
             candidates = [CandidateClip(0, int(video.num_frames), 0)]
         elif video.video_id in shots_of:
             table = shots_of[video.video_id]
-            video_shots = [Shot(int(r.start_frame), int(r.end_frame), float(r.boundary_probability)) for r in table.itertuples()]
+            video_shots = [
+                Shot(int(r.start_frame), int(r.end_frame), float(r.boundary_probability)) for r in table.itertuples()
+            ]
             try:
                 candidates = split_shots(video_shots, float(video.fps), int(video.num_frames), params)
             except ValueError as error:  # shots that disagree with the manifest's frame count
@@ -137,7 +148,9 @@ def analyze_candidates(
     for video_id, rows in clips.loc[open_rows].groupby("video_id", sort=False):
         video = by_id.loc[video_id]
         ranges = list(zip(rows["start_frame"].astype(int), rows["end_frame"].astype(int)))
-        for position, result in analyze_video_clips(video.path, ranges, float(video.fps), int(video.width), int(video.height), filters):
+        for position, result in analyze_video_clips(
+            video.path, ranges, float(video.fps), int(video.width), int(video.height), filters
+        ):
             row = rows.index[position]
             bar.update(1)
             if isinstance(result, VideoError):
@@ -145,7 +158,11 @@ def analyze_candidates(
                 log.warning("decode error in clip %s: %s", clips.loc[row, "clip_id"], result.sentence)
                 continue
             is_sim = video.source == "sim"
-            clips.loc[row, ["motion_score", "quality_score", "text_score"]] = [result.motion.motion_score, result.quality.quality_score, result.text.text_score]
+            clips.loc[row, ["motion_score", "quality_score", "text_score"]] = [
+                result.motion.motion_score,
+                result.quality.quality_score,
+                result.text.text_score,
+            ]
             clips.loc[row, "video_type"] = SYNTHETIC_RENDER if is_sim else result.video_type.video_type
             if video.source in filter_sources and result.reject_reason:
                 clips.loc[row, "reject_reason"] = result.reject_reason
@@ -161,12 +178,24 @@ def analyze_candidates(
     bar.close()
     matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, 1), np.float32)
     reasons = clips["reject_reason"].value_counts()
-    stats = clock.done(clips_in=len(open_rows), passed=len(embedded_ids), **{f"rejected_{reason}": count for reason, count in reasons.items() if reason != "too_short"})
+    stats = clock.done(
+        clips_in=len(open_rows),
+        passed=len(embedded_ids),
+        **{f"rejected_{reason}": count for reason, count in reasons.items() if reason != "too_short"},
+    )
     return conform(clips, "clips"), ClipEmbeddings(embedded_ids, matrix), stats
 
 
 # ---- transcoding --------------------------------------------------------------------------------
-def transcode_kept(clips: pd.DataFrame, videos: pd.DataFrame, output_dir: str | Path, size: tuple[int, int] | None, fps: float | None, crf: int, progress: bool) -> tuple[pd.DataFrame, dict]:
+def transcode_kept(
+    clips: pd.DataFrame,
+    videos: pd.DataFrame,
+    output_dir: str | Path,
+    size: tuple[int, int] | None,
+    fps: float | None,
+    crf: int,
+    progress: bool,
+) -> tuple[pd.DataFrame, dict]:
     """Cut and re-encode every kept clip into `output_dir/<clip_id>.mp4`; set `path`.
 
     A clip whose cut fails is recorded as `decode_error` and the rest goes on.
@@ -175,13 +204,18 @@ def transcode_kept(clips: pd.DataFrame, videos: pd.DataFrame, output_dir: str | 
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     clips = clips.copy()
-    sources = {row.video_id: VideoInfo(**{name: getattr(row, name) for name in VideoInfo.__dataclass_fields__}) for row in videos.itertuples()}
+    sources = {
+        row.video_id: VideoInfo(**{name: getattr(row, name) for name in VideoInfo.__dataclass_fields__})
+        for row in videos.itertuples()
+    }
     kept = clips.index[clips["kept"]]
     for row in tqdm(kept, desc="transcoding clips", unit="clip", disable=not progress):
         clip = clips.loc[row]
         target = output_dir / f"{clip.clip_id}.mp4"
         try:
-            transcode_clip(sources[clip.video_id], target, int(clip.start_frame), int(clip.end_frame), size=size, fps=fps, crf=crf)
+            transcode_clip(
+                sources[clip.video_id], target, int(clip.start_frame), int(clip.end_frame), size=size, fps=fps, crf=crf
+            )
         except VideoError as error:
             log.warning("could not cut clip %s: %s", clip.clip_id, error.sentence)
             clips.loc[row, ["kept", "reject_reason"]] = [False, DECODE_ERROR]
@@ -193,7 +227,13 @@ def transcode_kept(clips: pd.DataFrame, videos: pd.DataFrame, output_dir: str | 
 
 
 # ---- dedup --------------------------------------------------------------------------------------
-def deduplicate_clips(clips: pd.DataFrame, embeddings: ClipEmbeddings, sources: pd.Series, params: DedupParams, dedup_sources: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
+def deduplicate_clips(
+    clips: pd.DataFrame,
+    embeddings: ClipEmbeddings,
+    sources: pd.Series,
+    params: DedupParams,
+    dedup_sources: tuple[str, ...],
+) -> tuple[pd.DataFrame, dict]:
     """Cluster the embedded clips, mark near-duplicates (keeping the highest resolution), and
     decide `kept`: every clip with no reject reason.
 
@@ -205,10 +245,18 @@ def deduplicate_clips(clips: pd.DataFrame, embeddings: ClipEmbeddings, sources: 
     clips = clips.copy()
     by_id = clips.assign(source=sources).set_index("clip_id")
     rows = by_id.loc[embeddings.clip_ids]
-    clustered = deduplicate(embeddings.vectors, embeddings.clip_ids, rows["width"].tolist(), rows["height"].tolist(), params)
+    clustered = deduplicate(
+        embeddings.vectors, embeddings.clip_ids, rows["width"].tolist(), rows["height"].tolist(), params
+    )
     candidates = np.flatnonzero(rows["source"].isin(dedup_sources).to_numpy())
     ids = [embeddings.clip_ids[i] for i in candidates]
-    checked = deduplicate(embeddings.vectors[candidates], ids, rows["width"].iloc[candidates].tolist(), rows["height"].iloc[candidates].tolist(), params)
+    checked = deduplicate(
+        embeddings.vectors[candidates],
+        ids,
+        rows["width"].iloc[candidates].tolist(),
+        rows["height"].iloc[candidates].tolist(),
+        params,
+    )
     position = pd.Series(range(len(clips)), index=clips["clip_id"])
     clips.loc[clips.index[position[embeddings.clip_ids].to_numpy()], "cluster_id"] = clustered.cluster_ids
     at = clips.index[position[ids].to_numpy()]
@@ -216,4 +264,6 @@ def deduplicate_clips(clips: pd.DataFrame, embeddings: ClipEmbeddings, sources: 
     clips.loc[at, "reject_reason"] = checked.reject_reasons()
     clips["kept"] = clips["reject_reason"].isna()
     duplicates = sum(original is not None for original in checked.duplicate_of)
-    return conform(clips, "clips"), clock.done(clips_in=len(embeddings.clip_ids), clusters=len(set(clustered.cluster_ids.tolist())), duplicates=duplicates)
+    return conform(clips, "clips"), clock.done(
+        clips_in=len(embeddings.clip_ids), clusters=len(set(clustered.cluster_ids.tolist())), duplicates=duplicates
+    )

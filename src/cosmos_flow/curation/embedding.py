@@ -124,7 +124,9 @@ class VisualDescriptorEmbedder:
 
 
 # name -> factory taking plain options; a learned embedder registers itself here.
-EMBEDDERS: dict[str, Callable[..., ClipEmbedder]] = {VisualDescriptorEmbedder.name: VisualDescriptorEmbedder.from_options}
+EMBEDDERS: dict[str, Callable[..., ClipEmbedder]] = {
+    VisualDescriptorEmbedder.name: VisualDescriptorEmbedder.from_options
+}
 
 
 def make_embedder(name: str = VisualDescriptorEmbedder.name, **options) -> ClipEmbedder:

@@ -107,7 +107,9 @@ def noise_sigma(gray: np.ndarray, flat_quantile: float = 0.2) -> float:
     return float(np.sqrt(np.pi / 2) / 6 * response[flat].mean())
 
 
-def blockiness_ratio(gray: np.ndarray, box: tuple[slice, slice] | None = None, block: int = 8, step_cap: float = 12.0) -> float:
+def blockiness_ratio(
+    gray: np.ndarray, box: tuple[slice, slice] | None = None, block: int = 8, step_cap: float = 12.0
+) -> float:
     """Mean luma step across the codec's `block`-pixel grid lines over the mean step elsewhere.
 
     gray: float32 luma (T, H, W) at the original resolution, whose block grid starts at pixel 0;

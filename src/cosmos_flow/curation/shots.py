@@ -62,7 +62,9 @@ class Shot:
 # --- turning TransNetV2's per-frame probabilities into shots ----------------------------------
 
 
-def shots_from_probabilities(probabilities: np.ndarray, threshold: float = DEFAULT_THRESHOLDS["transnetv2"]) -> list[Shot]:
+def shots_from_probabilities(
+    probabilities: np.ndarray, threshold: float = DEFAULT_THRESHOLDS["transnetv2"]
+) -> list[Shot]:
     """transnetv2-pytorch's `predictions_to_scenes` rule, with exclusive ends.
 
     A frame is a transition frame when its probability exceeds `threshold` (strictly). A run of
@@ -167,10 +169,20 @@ class _FusedDilatedBlock(nn.Module):
         """frames: (batch*T, C, H, W) channels-last -> (batch*T, 4F, H, W) channels-last."""
         spatial = F.conv2d(frames, self.spatial_weight, padding=1)
         count, channels, height, width = spatial.shape
-        over_time = spatial.permute(0, 2, 3, 1).reshape(batch, count // batch, height * width, channels).permute(0, 3, 1, 2)
+        over_time = (
+            spatial.permute(0, 2, 3, 1).reshape(batch, count // batch, height * width, channels).permute(0, 3, 1, 2)
+        )
         outputs = [
-            F.conv2d(branch.contiguous(memory_format=torch.channels_last), weight, bias, padding=(dilation, 0), dilation=(dilation, 1))
-            for branch, weight, bias, dilation in zip(over_time.chunk(4, dim=1), self.temporal_weight, self.temporal_bias, self.dilations)
+            F.conv2d(
+                branch.contiguous(memory_format=torch.channels_last),
+                weight,
+                bias,
+                padding=(dilation, 0),
+                dilation=(dilation, 1),
+            )
+            for branch, weight, bias, dilation in zip(
+                over_time.chunk(4, dim=1), self.temporal_weight, self.temporal_bias, self.dilations
+            )
         ]
         output = torch.cat(outputs, dim=1)
         if self.relu:
@@ -186,7 +198,9 @@ class _FusedTransNetV2(nn.Module):
 
     def __init__(self, network: nn.Module):
         super().__init__()
-        self.stages = nn.ModuleList(nn.ModuleList(_FusedDilatedBlock(block) for block in stage.DDCNN) for stage in network.SDDCNN)
+        self.stages = nn.ModuleList(
+            nn.ModuleList(_FusedDilatedBlock(block) for block in stage.DDCNN) for stage in network.SDDCNN
+        )
         self.frame_similarity = network.frame_sim_layer
         self.color_histograms = network.color_hist_layer
         self.fc1 = network.fc1
@@ -288,7 +302,9 @@ class TransNetV2Detector:
         self.workers = workers or (_available_cores() if self.device.type == "cpu" else 1)
         self.network = _FusedTransNetV2(load_transnetv2_network(self.device)).eval()
 
-    def predict_frames(self, frames: Iterable[np.ndarray], total: int | None = None, progress: bool = False) -> np.ndarray:
+    def predict_frames(
+        self, frames: Iterable[np.ndarray], total: int | None = None, progress: bool = False
+    ) -> np.ndarray:
         """Per-frame cut probabilities (float32, one per frame) of (27, 48, 3) uint8 RGB frames,
         streamed: one window of frames and at most workers + 1 batches of windows are held."""
         predictions: list[np.ndarray] = []
@@ -321,7 +337,9 @@ class TransNetV2Detector:
             raise VideoError(path, "has no frames to detect shots in")
         return probabilities
 
-    def detect(self, path: str | Path, threshold: float = DEFAULT_THRESHOLDS["transnetv2"], progress: bool = False) -> list[Shot]:
+    def detect(
+        self, path: str | Path, threshold: float = DEFAULT_THRESHOLDS["transnetv2"], progress: bool = False
+    ) -> list[Shot]:
         """The shots of the video at `path`."""
         shots = shots_from_probabilities(self.predict(path, progress=progress), threshold)
         LOGGER.info("TransNetV2 found %d shots in %s", len(shots), Path(path).name)
@@ -365,7 +383,9 @@ def detect_content_shots(
 # --- one entry point --------------------------------------------------------------------------
 
 
-def detect_shots(path: str | Path, detector: str = "transnetv2", threshold: float | None = None, **options) -> list[Shot]:
+def detect_shots(
+    path: str | Path, detector: str = "transnetv2", threshold: float | None = None, **options
+) -> list[Shot]:
     """The shots of the video at `path`, in order.
 
     detector: "transnetv2" or "pyscenedetect". threshold: the detector's cut threshold, None for its

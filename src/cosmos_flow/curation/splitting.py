@@ -107,11 +107,16 @@ def split_shots(
     candidates: list[CandidateClip] = []
     for index, shot in enumerate(shots):
         if not 0 <= shot.start_frame <= shot.end_frame <= num_frames:
-            raise ValueError(f"shot {index} [{shot.start_frame}, {shot.end_frame}) is not within the video's {num_frames} frames")
+            raise ValueError(
+                f"shot {index} [{shot.start_frame}, {shot.end_frame}) is not within the video's {num_frames} frames"
+            )
         start = shot.start_frame + (trim if shot.start_frame > 0 else 0)
         end = shot.end_frame - (trim if shot.end_frame < num_frames else 0)
         if end - start < min_length:
             candidates.append(CandidateClip(shot.start_frame, shot.end_frame, index, TOO_SHORT))
             continue
-        candidates.extend(CandidateClip(piece_start, piece_end, index) for piece_start, piece_end in even_pieces(start, end, max_length))
+        candidates.extend(
+            CandidateClip(piece_start, piece_end, index)
+            for piece_start, piece_end in even_pieces(start, end, max_length)
+        )
     return candidates

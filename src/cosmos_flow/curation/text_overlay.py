@@ -123,7 +123,9 @@ def text_lines(strokes: np.ndarray, params: TextOverlayParams = TextOverlayParam
     # Gaps between letters and words are about half a line high: a kernel of the smallest line
     # height joins them without joining lines above each other.
     gap = max(3, round(min_height))
-    closed = cv2.morphologyEx(strokes.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    closed = cv2.morphologyEx(
+        strokes.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
+    )
     count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
     lines = []
     for x, y, width, height, _ in stats[1:count]:
@@ -139,7 +141,9 @@ def text_lines(strokes: np.ndarray, params: TextOverlayParams = TextOverlayParam
     return lines
 
 
-def steady_strokes(gray: np.ndarray, strokes: np.ndarray, params: TextOverlayParams = TextOverlayParams()) -> np.ndarray:
+def steady_strokes(
+    gray: np.ndarray, strokes: np.ndarray, params: TextOverlayParams = TextOverlayParams()
+) -> np.ndarray:
     """bool (T, 2, H, W): the strokes of each frame that a neighbouring frame shows unchanged.
 
     A stroke pixel is steady when the previous or the next frame has a stroke of the same polarity
@@ -197,4 +201,6 @@ def text_lines_per_frame(frames: np.ndarray, params: TextOverlayParams = TextOve
     A cue of how much text a picture holds, for other classifiers (screen captures are full of it).
     """
     images = _working_images(frames, params)
-    return float(np.mean([sum(len(text_lines(strokes, params)) for strokes in stroke_maps(image, params)) for image in images]))
+    return float(
+        np.mean([sum(len(text_lines(strokes, params)) for strokes in stroke_maps(image, params)) for image in images])
+    )

@@ -27,7 +27,9 @@ def transcode_clip(
     """
     target, info = Path(target), source
     whole = start_frame == 0 and end_frame == info.num_frames
-    unchanged = (size is None or tuple(size) == (info.width, info.height)) and (fps is None or abs(fps - info.fps) < 1e-6)
+    unchanged = (size is None or tuple(size) == (info.width, info.height)) and (
+        fps is None or abs(fps - info.fps) < 1e-6
+    )
     if whole and unchanged and info.codec == "h264" and not info.has_audio:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(info.path, target)

@@ -133,7 +133,10 @@ def video_type_features(frames: np.ndarray, params: VideoTypeParams = VideoTypeP
 
 def label_from_features(features: VideoTypeFeatures, params: VideoTypeParams = VideoTypeParams()) -> str:
     """The rule set of the module docstring, in order."""
-    if features.text_lines >= params.min_screen_text_lines and features.flat_fraction >= params.min_screen_flat_fraction:
+    if (
+        features.text_lines >= params.min_screen_text_lines
+        and features.flat_fraction >= params.min_screen_flat_fraction
+    ):
         return SCREEN
     if features.still_fraction >= params.min_still_fraction:
         return STATIC_SLIDESHOW

@@ -25,7 +25,11 @@ class MetricsDataset(AbstractDataset[dict[str, float], dict[str, float]]):
         return json.loads(self._filepath.read_text())
 
     def save(self, data: dict[str, float]) -> None:
-        bad = {name: value for name, value in data.items() if not isinstance(value, (int, float)) or isinstance(value, bool)}
+        bad = {
+            name: value
+            for name, value in data.items()
+            if not isinstance(value, (int, float)) or isinstance(value, bool)
+        }
         if bad:
             raise ValueError(f"metrics for {self._filepath} must be numbers; these are not: {bad}")
         finite = {name: float(value) for name, value in data.items() if math.isfinite(value)}

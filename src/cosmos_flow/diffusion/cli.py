@@ -42,11 +42,19 @@ def generate_video(
     check_non_negative("--guidance", guidance, "no guidance")
     check_seed(seed)
     model = load_world_model(Path(models_dir) / DEFAULT_FOLDERS["t2w" if video is None else "v2w"])
-    past = _condition(model, video, condition_frames) if video is not None else np.zeros((0, *model.resolution, 3), dtype=np.uint8)
+    past = (
+        _condition(model, video, condition_frames)
+        if video is not None
+        else np.zeros((0, *model.resolution, 3), dtype=np.uint8)
+    )
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
-        raise ValueError(f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames")
-    generated = model.generate(past if len(past) else None, prompt, total - len(past), seed, steps=steps, guidance=guidance)
+        raise ValueError(
+            f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames"
+        )
+    generated = model.generate(
+        past if len(past) else None, prompt, total - len(past), seed, steps=steps, guidance=guidance
+    )
     return np.concatenate([past, generated]), model.fps
 
 
@@ -59,15 +67,41 @@ def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: 
 
 @click.command(name="diffusion")
 @click.option("--prompt", default=None, help="What the video shows (the caption).")
-@click.option("--video", default=None, type=click.Path(dir_okay=False), help="A past video to continue (Video2World); none: Text2World.")
 @click.option(
-    "--condition-frames", "condition_frames", default=None, type=int, help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1)."
+    "--video",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="A past video to continue (Video2World); none: Text2World.",
 )
-@click.option("--frames", "total_frames", default=None, type=int, help="N, the frames of the output video, condition frames included (default: one model window).")
+@click.option(
+    "--condition-frames",
+    "condition_frames",
+    default=None,
+    type=int,
+    help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1).",
+)
+@click.option(
+    "--frames",
+    "total_frames",
+    default=None,
+    type=int,
+    help="N, the frames of the output video, condition frames included (default: one model window).",
+)
 @click.option("--steps", default=None, type=int, help="Sampling steps (default: the model's).")
-@click.option("--guidance", default=None, type=float, help="Classifier-free guidance g: cond + g·(cond − uncond) (default: the model's).")
+@click.option(
+    "--guidance",
+    default=None,
+    type=float,
+    help="Classifier-free guidance g: cond + g·(cond − uncond) (default: the model's).",
+)
 @click.option("--seed", default=0, type=int, show_default=True, help="Seed of the sampling noise.")
-@click.option("--models-dir", default="data/06_models", show_default=True, type=click.Path(file_okay=False), help="Folder of the saved models.")
+@click.option(
+    "--models-dir",
+    default="data/06_models",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder of the saved models.",
+)
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
 def diffusion(prompt, video, condition_frames, total_frames, steps, guidance, seed, models_dir, out) -> None:
     """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""

@@ -42,7 +42,9 @@ class FrameCondition:
         return FrameCondition(**parts)
 
     @classmethod
-    def leading_frames(cls, latents: Tensor, counts: Tensor, sigma: Tensor, noise: Tensor, held: Tensor | None = None) -> FrameCondition:
+    def leading_frames(
+        cls, latents: Tensor, counts: Tensor, sigma: Tensor, noise: Tensor, held: Tensor | None = None
+    ) -> FrameCondition:
         """Condition each sample on its first `counts[b]` latent frames (and, anchored, on its held frame)."""
         frames = torch.arange(latents.shape[2], device=latents.device)
         mask = (frames[None, :] < counts.to(latents.device)[:, None]).to(latents.dtype)
@@ -58,13 +60,19 @@ def latent_statistics(latents: Tensor) -> tuple[Tensor, Tensor]:
 class DiffusionDenoiser(nn.Module):
     """D(x, σ | text, condition): the EDM denoiser over normalized latents."""
 
-    def __init__(self, dit: DiTConfig, edm: EDMConfig, latent_mean: Tensor | None = None, latent_std: Tensor | None = None):
+    def __init__(
+        self, dit: DiTConfig, edm: EDMConfig, latent_mean: Tensor | None = None, latent_std: Tensor | None = None
+    ):
         super().__init__()
         self.edm = edm
         self.net = DiT(dit)
         channels = dit.latent_channels
-        self.register_buffer("latent_mean", torch.zeros(channels) if latent_mean is None else latent_mean.detach().float().clone())
-        self.register_buffer("latent_std", torch.ones(channels) if latent_std is None else latent_std.detach().float().clone())
+        self.register_buffer(
+            "latent_mean", torch.zeros(channels) if latent_mean is None else latent_mean.detach().float().clone()
+        )
+        self.register_buffer(
+            "latent_std", torch.ones(channels) if latent_std is None else latent_std.detach().float().clone()
+        )
 
     @property
     def config(self) -> DiTConfig:
@@ -75,18 +83,30 @@ class DiffusionDenoiser(nn.Module):
         self.latent_std.copy_(std)
 
     def normalize(self, latents: Tensor) -> Tensor:
-        return (latents - self.latent_mean[:, None, None, None]) / self.latent_std[:, None, None, None] * self.edm.sigma_data
+        return (
+            (latents - self.latent_mean[:, None, None, None])
+            / self.latent_std[:, None, None, None]
+            * self.edm.sigma_data
+        )
 
     def denormalize(self, x: Tensor) -> Tensor:
         return x / self.edm.sigma_data * self.latent_std[:, None, None, None] + self.latent_mean[:, None, None, None]
 
-    def forward(self, x: Tensor, sigma: Tensor, context: Tensor, context_mask: Tensor, condition: FrameCondition | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, sigma: Tensor, context: Tensor, context_mask: Tensor, condition: FrameCondition | None = None
+    ) -> Tensor:
         """The denoised estimate of x [B, C, T, H, W] at noise level sigma [B] (the level of the generated frames)."""
         if self.config.condition_mask != (condition is not None):
-            needed = "needs a FrameCondition (a Video2World model)" if self.config.condition_mask else "takes no FrameCondition (a Text2World model)"
+            needed = (
+                "needs a FrameCondition (a Video2World model)"
+                if self.config.condition_mask
+                else "takes no FrameCondition (a Text2World model)"
+            )
             raise ValueError(f"this denoiser {needed}")
         if self.config.held_frame_anchor and (condition is None or condition.held is None):
-            raise ValueError("this Video2World model predicts relative to the held frame: its FrameCondition needs `held` latents")
+            raise ValueError(
+                "this Video2World model predicts relative to the held frame: its FrameCondition needs `held` latents"
+            )
         sigma_map = sigma.to(x.dtype)[:, None, None, None, None]
         anchor = torch.zeros_like(x)
         if condition is not None:
@@ -118,6 +138,8 @@ def video2world_from(text2world: DiffusionDenoiser, held_frame_anchor: bool = Fa
         raise ValueError("this denoiser is already a Video2World model; start from a Text2World one")
     config = text2world.config.with_condition_mask(held_frame_anchor)
     video2world = DiffusionDenoiser(config, text2world.edm)
-    state = {f"net.{name}": tensor for name, tensor in expand_input_channels(text2world.net.state_dict(), config).items()}
+    state = {
+        f"net.{name}": tensor for name, tensor in expand_input_channels(text2world.net.state_dict(), config).items()
+    }
     video2world.load_state_dict({**state, "latent_mean": text2world.latent_mean, "latent_std": text2world.latent_std})
     return video2world

@@ -42,7 +42,9 @@ class DiTConfig:
     adaln_lora_rank: int = 0  # 0: a full AdaLN modulation per block; > 0: AdaLN-LoRA of this rank
     qk_norm: bool = True
     condition_mask: bool = False  # Video2World: one more input channel marks the condition latent frames
-    held_frame_anchor: bool = False  # Video2World: the held-frame latents come in as latent_channels more input channels
+    held_frame_anchor: bool = (
+        False  # Video2World: the held-frame latents come in as latent_channels more input channels
+    )
     frequency_dim: int = 256  # sinusoidal features of the noise level, before the embedding MLP
     checkpointing: bool = False  # recompute block activations in the backward pass (memory for compute)
 
@@ -50,9 +52,13 @@ class DiTConfig:
         if self.held_frame_anchor and not self.condition_mask:
             raise ValueError("held_frame_anchor is a Video2World setting: it needs condition_mask too")
         if self.hidden % self.heads:
-            raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads}); pick e.g. hidden={self.heads * 16}")
+            raise ValueError(
+                f"hidden ({self.hidden}) must be divisible by heads ({self.heads}); pick e.g. hidden={self.heads * 16}"
+            )
         if (self.hidden // self.heads) % 2:
-            raise ValueError(f"the head dimension hidden/heads = {self.hidden // self.heads} must be even for RoPE; change hidden or heads")
+            raise ValueError(
+                f"the head dimension hidden/heads = {self.hidden // self.heads} must be even for RoPE; change hidden or heads"
+            )
 
     @property
     def in_channels(self) -> int:
@@ -80,7 +86,9 @@ class DiTConfig:
 def sinusoidal_features(values: Tensor, dim: int, max_period: float = 10000.0) -> Tensor:
     """[B] → [B, dim] cosines then sines at geometrically spaced frequencies (values scaled ×1000, as DiT's timesteps)."""
     half = dim // 2
-    frequencies = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=values.device) / half)
+    frequencies = torch.exp(
+        -math.log(max_period) * torch.arange(half, dtype=torch.float32, device=values.device) / half
+    )
     angles = 1000.0 * values.float()[:, None] * frequencies[None, :]
     return torch.cat([angles.cos(), angles.sin()], dim=-1)
 
@@ -107,7 +115,9 @@ class AxisPositionEmbedding(nn.Module):
 
     def forward(self, grid: tuple[int, int, int]) -> Tensor:
         if any(size > limit for size, limit in zip(grid, self.max_grid)):
-            raise ValueError(f"a latent token grid of {tuple(grid)} exceeds the model's max_grid {self.max_grid}; build the DiT with a larger max_grid")
+            raise ValueError(
+                f"a latent token grid of {tuple(grid)} exceeds the model's max_grid {self.max_grid}; build the DiT with a larger max_grid"
+            )
         t, h, w = grid
         table_t, table_h, table_w = self.tables
         positions = table_t[:t, None, None] + table_h[None, :h, None] + table_w[None, None, :w]
@@ -121,7 +131,9 @@ class AdaLNModulation(nn.Module):
         super().__init__()
         self.chunks = chunks
         if lora_rank > 0:
-            self.project = nn.Sequential(nn.SiLU(), nn.Linear(hidden, lora_rank, bias=False), nn.Linear(lora_rank, chunks * hidden, bias=False))
+            self.project = nn.Sequential(
+                nn.SiLU(), nn.Linear(hidden, lora_rank, bias=False), nn.Linear(lora_rank, chunks * hidden, bias=False)
+            )
         else:
             self.project = nn.Sequential(nn.SiLU(), nn.Linear(hidden, chunks * hidden))
 
@@ -151,10 +163,20 @@ class DiTBlock(nn.Module):
         self.mlp = Mlp(hidden, int(hidden * config.mlp_ratio), act_layer=lambda: nn.GELU(approximate="tanh"))
         self.modulation = AdaLNModulation(hidden, 9, config.adaln_lora_rank)
 
-    def forward(self, x: Tensor, embedding: Tensor, shared: Tensor | None, rope: tuple[Tensor, Tensor], context: Tensor, context_mask: Tensor) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        embedding: Tensor,
+        shared: Tensor | None,
+        rope: tuple[Tensor, Tensor],
+        context: Tensor,
+        context_mask: Tensor,
+    ) -> Tensor:
         (shift1, scale1, gate1, shift2, scale2, gate2, shift3, scale3, gate3) = self.modulation(embedding, shared)
         x = x + gate1 * self.self_attention(modulate(self.norms[0](x), shift1, scale1), rope=rope)
-        x = x + gate2 * self.cross_attention(modulate(self.norms[1](x), shift2, scale2), context=context, context_mask=context_mask)
+        x = x + gate2 * self.cross_attention(
+            modulate(self.norms[1](x), shift2, scale2), context=context, context_mask=context_mask
+        )
         return x + gate3 * self.mlp(modulate(self.norms[2](x), shift3, scale3))
 
 
@@ -213,7 +235,10 @@ class DiT(nn.Module):
         trunc_normal_(self.null_text, std=0.02)
         nn.init.normal_(self.noise_embed.mlp.fc1.weight, std=0.02)
         nn.init.normal_(self.noise_embed.mlp.fc2.weight, std=0.02)
-        zeroed = [block.modulation.project[-1] for block in self.blocks] + [self.final.modulation.project[-1], self.final.linear]
+        zeroed = [block.modulation.project[-1] for block in self.blocks] + [
+            self.final.modulation.project[-1],
+            self.final.linear,
+        ]
         if self.shared_modulation is not None:
             zeroed.append(self.shared_modulation)
         for layer in zeroed:
@@ -223,7 +248,9 @@ class DiT(nn.Module):
 
     def null_context(self, batch: int, length: int) -> tuple[Tensor, Tensor]:
         """The "no caption" text input: the learned null token first, padding after it (masked out)."""
-        context = torch.zeros(batch, length, self.config.text_dim, device=self.null_text.device, dtype=self.null_text.dtype)
+        context = torch.zeros(
+            batch, length, self.config.text_dim, device=self.null_text.device, dtype=self.null_text.dtype
+        )
         context[:, :1] = self.null_text
         mask = torch.zeros(batch, length, dtype=torch.bool, device=self.null_text.device)
         mask[:, 0] = True
@@ -233,12 +260,16 @@ class DiT(nn.Module):
         """Replace the captions of the samples where `dropped` [B] is true by the null text (CFG training)."""
         null, null_mask = self.null_context(context.shape[0], context.shape[1])
         keep = ~dropped.to(torch.bool)
-        return torch.where(keep[:, None, None], context, null.to(context.dtype)), torch.where(keep[:, None], context_mask, null_mask)
+        return torch.where(keep[:, None, None], context, null.to(context.dtype)), torch.where(
+            keep[:, None], context_mask, null_mask
+        )
 
     def token_grid(self, latent_shape: tuple[int, int, int]) -> tuple[int, int, int]:
         """The token grid (t, h, w) of latents shaped (T, H, W); errors when the patch does not divide them."""
         if any(size % patch for size, patch in zip(latent_shape, self.config.patch)):
-            raise ValueError(f"latent size {tuple(latent_shape)} (T, H, W) is not divisible by the patch {self.config.patch}; use a video size the patch divides")
+            raise ValueError(
+                f"latent size {tuple(latent_shape)} (T, H, W) is not divisible by the patch {self.config.patch}; use a video size the patch divides"
+            )
         return tuple(size // patch for size, patch in zip(latent_shape, self.config.patch))
 
     def forward(self, x: Tensor, c_noise: Tensor, context: Tensor, context_mask: Tensor) -> Tensor:
@@ -255,7 +286,16 @@ class DiT(nn.Module):
                 tokens = block(tokens, embedding, shared, rope, context, context_mask)
         patches = self.final(tokens, embedding)
         pt, ph, pw = self.config.patch
-        return rearrange(patches, "b (t h w) (pt ph pw c) -> b c (t pt) (h ph) (w pw)", t=grid[0], h=grid[1], w=grid[2], pt=pt, ph=ph, pw=pw)
+        return rearrange(
+            patches,
+            "b (t h w) (pt ph pw c) -> b c (t pt) (h ph) (w pw)",
+            t=grid[0],
+            h=grid[1],
+            w=grid[2],
+            pt=pt,
+            ph=ph,
+            pw=pw,
+        )
 
 
 def expand_input_channels(state_dict: dict[str, Tensor], config: DiTConfig) -> dict[str, Tensor]:
@@ -265,7 +305,9 @@ def expand_input_channels(state_dict: dict[str, Tensor], config: DiTConfig) -> d
     weight = state_dict["patch_embed.weight"]
     missing = config.in_channels - weight.shape[1]
     if missing < 0:
-        raise ValueError(f"the source weights have {weight.shape[1]} input channels, more than the target's {config.in_channels}")
+        raise ValueError(
+            f"the source weights have {weight.shape[1]} input channels, more than the target's {config.in_channels}"
+        )
     if missing == 0:
         return dict(state_dict)
     zeros = weight.new_zeros(weight.shape[0], missing, *weight.shape[2:])

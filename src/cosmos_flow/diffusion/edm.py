@@ -53,7 +53,13 @@ def edm_loss_weight(sigma: Tensor, sigma_data: float) -> Tensor:
     return (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
 
 
-def sample_training_sigmas(batch: int, p_mean: float, p_std: float, generator: torch.Generator | None = None, device: torch.device | str = "cpu") -> Tensor:
+def sample_training_sigmas(
+    batch: int,
+    p_mean: float,
+    p_std: float,
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+) -> Tensor:
     """ln σ ~ N(p_mean, p_std²), one σ per sample."""
     return (torch.randn(batch, generator=generator, device=device) * p_std + p_mean).exp()
 

@@ -53,7 +53,9 @@ class DiffusionWorldModel:
         self._text_encoder = text_encoder
         self.folder = folder
         if stage not in denoisers:
-            raise ValueError(f"the denoisers given hold no {stage!r} stage, the one this model is; pass it under that key")
+            raise ValueError(
+                f"the denoisers given hold no {stage!r} stage, the one this model is; pass it under that key"
+            )
         self._denoisers = {name: denoiser.eval() for name, denoiser in denoisers.items()}
         self.resolution: tuple[int, int] = (int(config["resolution"][0]), int(config["resolution"][1]))
         self.temporal_compression: int = int(tokenizer.config.temporal_compression)
@@ -75,18 +77,40 @@ class DiffusionWorldModel:
             sibling = self.config.get("stages", {}).get(stage)
             path = None if self.folder is None or sibling is None else self.folder.parent / sibling
             if path is None or not path.is_dir():
-                raise ValueError(f"this request needs the {STAGES[stage]} model, but {path or 'its folder'} does not exist; train both diffusion stages first")
+                raise ValueError(
+                    f"this request needs the {STAGES[stage]} model, but {path or 'its folder'} does not exist; train both diffusion stages first"
+                )
             self._denoisers[stage] = load_denoiser(path)[0]
         return self._denoisers[stage]
 
-    def generate(self, past_frames: np.ndarray | None, caption: str, n_future: int, seed: int, steps: int | None = None, guidance: float | None = None) -> np.ndarray:
+    def generate(
+        self,
+        past_frames: np.ndarray | None,
+        caption: str,
+        n_future: int,
+        seed: int,
+        steps: int | None = None,
+        guidance: float | None = None,
+    ) -> np.ndarray:
         """uint8 (n_future, H, W, 3) frames following `past_frames` (uint8 (K, H, W, 3), K = 1 or 1 + k·tc; None: from text alone)."""
-        past = None if past_frames is None or len(past_frames) == 0 else fit_frames(np.asarray(past_frames), self.resolution)
+        past = (
+            None
+            if past_frames is None or len(past_frames) == 0
+            else fit_frames(np.asarray(past_frames), self.resolution)
+        )
         if past is not None and self.stage == "t2w":
-            raise ValueError(f"{self.name} is a Text2World model and starts from text alone; load the Video2World model to continue a video")
+            raise ValueError(
+                f"{self.name} is a Text2World model and starts from text alone; load the Video2World model to continue a video"
+            )
         condition_count = 0 if past is None else len(past)
-        plan = plan_generation(condition_count, condition_count + n_future, self.window_latents, self.temporal_compression)
-        sampling = dataclasses.replace(self.sampling, steps=self.sampling.steps if steps is None else steps, guidance=self.sampling.guidance if guidance is None else guidance)
+        plan = plan_generation(
+            condition_count, condition_count + n_future, self.window_latents, self.temporal_compression
+        )
+        sampling = dataclasses.replace(
+            self.sampling,
+            steps=self.sampling.steps if steps is None else steps,
+            guidance=self.sampling.guidance if guidance is None else guidance,
+        )
         context, context_mask = self.text_encoder.encode([caption])
         video = past if past is not None else np.zeros((0, *self.resolution, 3), dtype=np.uint8)
         for index, window in enumerate(plan):
@@ -95,7 +119,15 @@ class DiffusionWorldModel:
         return video[condition_count:]
 
     @torch.no_grad()
-    def _window(self, window: Window, video: np.ndarray, context: torch.Tensor, context_mask: torch.Tensor, seed: int, sampling: SamplingParams) -> np.ndarray:
+    def _window(
+        self,
+        window: Window,
+        video: np.ndarray,
+        context: torch.Tensor,
+        context_mask: torch.Tensor,
+        seed: int,
+        sampling: SamplingParams,
+    ) -> np.ndarray:
         """The `window.keep` new frames of one window."""
         height, width = self.resolution
         spatial = self.tokenizer.config.spatial_compression
@@ -113,7 +145,9 @@ class DiffusionWorldModel:
                 condition = self.tokenizer.encode(frames_to_tensor(given)[None])
         latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition, held)
         decoded = tensor_to_frames(self.tokenizer.decode(latents)[0])
-        log.debug("window at frame %d: %d condition frames, %d kept", window.start, window.condition_frames, window.keep)
+        log.debug(
+            "window at frame %d: %d condition frames, %d kept", window.start, window.condition_frames, window.keep
+        )
         return decoded[window.condition_frames : window.condition_frames + window.keep]
 
 
@@ -144,8 +178,17 @@ def load_world_model(folder: str | Path) -> DiffusionWorldModel:
     denoiser, config = load_denoiser(folder)
     tokenizer_folder = folder.parent / str(config.get("tokenizer", ""))
     if not tokenizer_folder.is_dir() or not config.get("tokenizer"):
-        raise ValueError(f"{folder.name} needs its tokenizer {config.get('tokenizer')!r} beside it in {folder.parent}; train or restore that tokenizer first")
-    return DiffusionWorldModel(folder.name, config["stage"], {config["stage"]: denoiser}, config, load_tokenizer(tokenizer_folder), folder=folder)
+        raise ValueError(
+            f"{folder.name} needs its tokenizer {config.get('tokenizer')!r} beside it in {folder.parent}; train or restore that tokenizer first"
+        )
+    return DiffusionWorldModel(
+        folder.name,
+        config["stage"],
+        {config["stage"]: denoiser},
+        config,
+        load_tokenizer(tokenizer_folder),
+        folder=folder,
+    )
 
 
 # The family's module-level entry point (the evaluation calls it with sampling overrides):

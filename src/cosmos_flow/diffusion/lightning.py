@@ -53,7 +53,12 @@ class DiffusionModule(pl.LightningModule):
     ):
         super().__init__()
         self.save_hyperparameters()
-        self.denoiser = DiffusionDenoiser(DiTConfig.from_dict(dit_config), EDMConfig(**edm_config), torch.tensor(latent_mean), torch.tensor(latent_std))
+        self.denoiser = DiffusionDenoiser(
+            DiTConfig.from_dict(dit_config),
+            EDMConfig(**edm_config),
+            torch.tensor(latent_mean),
+            torch.tensor(latent_std),
+        )
         self.condition_sampling = condition_sampling_from(condition)
         self.bucket_edges = sigma_bucket_edges(self.denoiser.edm, sigma_buckets)
         self.bucket_names = bucket_names(self.bucket_edges)
@@ -86,17 +91,31 @@ class DiffusionModule(pl.LightningModule):
         if not self.denoiser.config.held_frame_anchor:
             return None
         if "held" not in batch:
-            raise ValueError("this Video2World model predicts relative to the held frame: encode the training clips with held frames")
+            raise ValueError(
+                "this Video2World model predicts relative to the held frame: encode the training clips with held frames"
+            )
         return self.denoiser.normalize(batch["held"])
 
     def _validation_held(self, batch: dict[str, Tensor]) -> Tensor | None:
         """The held frame for the validation's condition length (the shortest one trained on)."""
         held = self._held(batch)
-        return None if held is None else held[:, self.condition_sampling.latent_frames.index(self.validation_condition_frames)]
+        return (
+            None
+            if held is None
+            else held[:, self.condition_sampling.latent_frames.index(self.validation_condition_frames)]
+        )
 
     def training_step(self, batch: dict[str, Tensor], batch_idx: int) -> Tensor:
         latents = self.denoiser.normalize(batch["latents"])
-        terms = training_loss(self.denoiser, latents, batch["context"], batch["context_mask"], self.hparams.caption_dropout, self.condition_sampling, held=self._held(batch))
+        terms = training_loss(
+            self.denoiser,
+            latents,
+            batch["context"],
+            batch["context_mask"],
+            self.hparams.caption_dropout,
+            self.condition_sampling,
+            held=self._held(batch),
+        )
         loss = terms.loss.mean()
         batch_size = latents.shape[0]
         self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
@@ -111,7 +130,14 @@ class DiffusionModule(pl.LightningModule):
     def validation_step(self, batch: dict[str, Tensor], batch_idx: int) -> None:
         latents = self.denoiser.normalize(batch["latents"])
         losses = loss_at_sigmas(
-            self.denoiser, latents, batch["context"], batch["context_mask"], self.validation_sigmas, self.validation_condition_frames, seed=batch_idx, held=self._validation_held(batch)
+            self.denoiser,
+            latents,
+            batch["context"],
+            batch["context_mask"],
+            self.validation_sigmas,
+            self.validation_condition_frames,
+            seed=batch_idx,
+            held=self._validation_held(batch),
         )
         batch_size = latents.shape[0]
         for name, value in zip(self.bucket_names, losses):
@@ -120,7 +146,14 @@ class DiffusionModule(pl.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        return adamw_warmup_cosine(self.denoiser.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay)
+        return adamw_warmup_cosine(
+            self.denoiser.parameters(),
+            self.device,
+            hp.learning_rate,
+            hp.warmup_steps,
+            hp.max_steps,
+            weight_decay=hp.weight_decay,
+        )
 
     def final_training_loss(self) -> float:
         """The mean loss of the last steps (NaN before any step)."""
@@ -173,7 +206,15 @@ class SampleVideoCallback(pl.Callback):
         was_training = denoiser.training
         denoiser.eval()
         clips = sample_clips(
-            denoiser, self.tokenizer, self.context.to(device), self.context_mask.to(device), self.latent_shape, self.seed, self.sampling, self.condition_latents, self.held_latents
+            denoiser,
+            self.tokenizer,
+            self.context.to(device),
+            self.context_mask.to(device),
+            self.latent_shape,
+            self.seed,
+            self.sampling,
+            self.condition_latents,
+            self.held_latents,
         )
         denoiser.train(was_training)
         with tempfile.TemporaryDirectory() as folder:

@@ -30,19 +30,27 @@ class ConditionSampling:
     sigma_p_mean: float = -3.0
     sigma_p_std: float = 2.0
 
-    def sample(self, latents: Tensor, generator: torch.Generator | None = None, held: Tensor | None = None) -> FrameCondition:
+    def sample(
+        self, latents: Tensor, generator: torch.Generator | None = None, held: Tensor | None = None
+    ) -> FrameCondition:
         """A random condition per sample; `held` [B, A, C, T, H, W] holds each clip's held frame for every entry of
         `latent_frames` (in that order), and the one matching the drawn count goes with it (anchored models)."""
         batch, frames = latents.shape[0], latents.shape[2]
         if max(self.latent_frames) >= frames:
-            raise ValueError(f"condition latent frames {self.latent_frames} leave nothing to generate in clips of {frames} latent frames; use longer clips")
+            raise ValueError(
+                f"condition latent frames {self.latent_frames} leave nothing to generate in clips of {frames} latent frames; use longer clips"
+            )
         if held is not None and held.shape[1] != len(self.latent_frames):
-            raise ValueError(f"held frames come for {held.shape[1]} condition lengths, but training draws from {len(self.latent_frames)}: {self.latent_frames}")
+            raise ValueError(
+                f"held frames come for {held.shape[1]} condition lengths, but training draws from {len(self.latent_frames)}: {self.latent_frames}"
+            )
         choices = torch.tensor(self.latent_frames)
         drawn = torch.randint(len(choices), (batch,), generator=generator)
         sigma = sample_training_sigmas(batch, self.sigma_p_mean, self.sigma_p_std, generator).to(latents.device)
         chosen_held = None if held is None else held[torch.arange(batch), drawn.to(held.device)]
-        return FrameCondition.leading_frames(latents, choices[drawn], sigma, standard_normal_like(latents, generator), chosen_held)
+        return FrameCondition.leading_frames(
+            latents, choices[drawn], sigma, standard_normal_like(latents, generator), chosen_held
+        )
 
 
 @dataclass
@@ -124,10 +132,14 @@ def loss_at_sigmas(
     condition = None
     if condition_latent_frames > 0:
         counts = torch.full((batch,), condition_latent_frames)
-        condition = FrameCondition.leading_frames(latents, counts, torch.full((batch,), 1e-3, device=latents.device), torch.zeros_like(latents), held)
+        condition = FrameCondition.leading_frames(
+            latents, counts, torch.full((batch,), 1e-3, device=latents.device), torch.zeros_like(latents), held
+        )
     losses = []
     for value in sigmas:
         noise = standard_normal_like(latents, generator)
         sigma = torch.full((batch,), value, device=latents.device)
-        losses.append(float(denoising_loss(denoiser, latents, context, context_mask, sigma, noise, condition).loss.mean()))
+        losses.append(
+            float(denoising_loss(denoiser, latents, context, context_mask, sigma, noise, condition).loss.mean())
+        )
     return losses

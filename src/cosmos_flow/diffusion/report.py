@@ -8,7 +8,9 @@ from typing import Any
 from cosmos_flow.diffusion.saved import STAGES
 
 
-def model_card(name: str, config: dict[str, Any], data_summary: dict[str, Any], train: dict[str, Any], summary: dict[str, float]) -> str:
+def model_card(
+    name: str, config: dict[str, Any], data_summary: dict[str, Any], train: dict[str, Any], summary: dict[str, float]
+) -> str:
     """A markdown card: what the model does, its size, what it trained on, for how long, and its final losses."""
     stage = config["stage"]
     dit = config["dit"]
@@ -43,7 +45,9 @@ def model_card(name: str, config: dict[str, Any], data_summary: dict[str, Any], 
             "",
             "## Config",
             "```json",
-            json.dumps({key: value for key, value in config.items() if key != "latent_stats"}, indent=2, sort_keys=True),
+            json.dumps(
+                {key: value for key, value in config.items() if key != "latent_stats"}, indent=2, sort_keys=True
+            ),
             "```",
             "",
         ]

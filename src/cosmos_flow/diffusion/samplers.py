@@ -21,7 +21,13 @@ Denoise = Callable[[Tensor, Tensor], Tensor]  # (x [B, ...], sigma [B]) -> denoi
 SOLVERS = ("euler", "heun")
 
 
-def guided_denoiser(denoiser: DiffusionDenoiser, context: Tensor, context_mask: Tensor, guidance: float, condition: FrameCondition | None = None) -> Denoise:
+def guided_denoiser(
+    denoiser: DiffusionDenoiser,
+    context: Tensor,
+    context_mask: Tensor,
+    guidance: float,
+    condition: FrameCondition | None = None,
+) -> Denoise:
     """D(x, σ) for sampling: conditional on the text, pushed away from the null-text prediction by `guidance`."""
 
     def conditional(x: Tensor, sigma: Tensor) -> Tensor:
@@ -44,7 +50,9 @@ def guided_denoiser(denoiser: DiffusionDenoiser, context: Tensor, context_mask: 
 
 
 @torch.no_grad()
-def sample(denoise: Denoise, noise: Tensor, sigmas: Tensor, solver: str = "heun", center: Tensor | None = None) -> Tensor:
+def sample(
+    denoise: Denoise, noise: Tensor, sigmas: Tensor, solver: str = "heun", center: Tensor | None = None
+) -> Tensor:
     """Integrate from x = center + σ_0·noise through `sigmas` (decreasing, ending at 0); returns the final sample.
 
     `center` (default 0) is where the noise is centred: the held frame for an anchored model, which diffuses the
@@ -62,7 +70,9 @@ def _step(denoise: Denoise, x: Tensor, sigma: Tensor, sigma_next: Tensor, solver
     batch = x.shape[0]
     slope = (x - denoise(x, sigma.expand(batch))) / sigma
     euler = x + (sigma_next - sigma) * slope
-    if solver == "euler" or sigma_next == 0:  # Heun's correction needs D at σ_next > 0: the last step stays Euler (as EDM)
+    if (
+        solver == "euler" or sigma_next == 0
+    ):  # Heun's correction needs D at σ_next > 0: the last step stays Euler (as EDM)
         return euler
     slope_next = (euler - denoise(euler, sigma_next.expand(batch))) / sigma_next
     return x + (sigma_next - sigma) * (slope + slope_next) / 2
@@ -125,7 +135,9 @@ def sample_latents(
     if condition_latents is not None:
         count = condition_latents.shape[2]
         if count >= latent_shape[1]:
-            raise ValueError(f"{count} condition latent frames leave nothing to generate in a window of {latent_shape[1]}; condition on fewer frames")
+            raise ValueError(
+                f"{count} condition latent frames leave nothing to generate in a window of {latent_shape[1]}; condition on fewer frames"
+            )
         given = torch.zeros_like(noise)
         given[:, :, :count] = denoiser.normalize(condition_latents.to(device, noise.dtype))
         augmentation = initial_noise(tuple(noise.shape), seed + 1, device)

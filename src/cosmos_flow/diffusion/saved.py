@@ -42,7 +42,9 @@ def diffusion_artifact(
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; use one of {sorted(STAGES)}")
     if denoiser.config.condition_mask != (stage == "v2w"):
-        raise ValueError(f"a {STAGES[stage]} model must {'' if stage == 'v2w' else 'not '}have the condition mask channel; pass the denoiser of that stage")
+        raise ValueError(
+            f"a {STAGES[stage]} model must {'' if stage == 'v2w' else 'not '}have the condition mask channel; pass the denoiser of that stage"
+        )
     config = {
         "model": MODEL_NAME,
         "stage": stage,
@@ -58,7 +60,9 @@ def diffusion_artifact(
         "sampling": asdict(sampling),
         **(extra_config or {}),
     }
-    return ModelArtifact(state_dict=denoiser.state_dict(), config=config, card=card or f"# {STAGES[stage]} diffusion world model\n")
+    return ModelArtifact(
+        state_dict=denoiser.state_dict(), config=config, card=card or f"# {STAGES[stage]} diffusion world model\n"
+    )
 
 
 def load_denoiser(source: str | Path | ModelArtifact) -> tuple[DiffusionDenoiser, dict[str, Any]]:
@@ -67,8 +71,15 @@ def load_denoiser(source: str | Path | ModelArtifact) -> tuple[DiffusionDenoiser
     config = artifact.config
     if config.get("model") != MODEL_NAME or "dit" not in config:
         where = source if not isinstance(source, ModelArtifact) else "this artifact"
-        raise ValueError(f"{where} holds a {config.get('model', 'unknown')!r} model, not a diffusion world model: point at a folder the diffusion pipeline wrote")
+        raise ValueError(
+            f"{where} holds a {config.get('model', 'unknown')!r} model, not a diffusion world model: point at a folder the diffusion pipeline wrote"
+        )
     stats = config["latent_stats"]
-    denoiser = DiffusionDenoiser(DiTConfig.from_dict(config["dit"]), EDMConfig(**config["edm"]), torch.tensor(stats["mean"]), torch.tensor(stats["std"]))
+    denoiser = DiffusionDenoiser(
+        DiTConfig.from_dict(config["dit"]),
+        EDMConfig(**config["edm"]),
+        torch.tensor(stats["mean"]),
+        torch.tensor(stats["std"]),
+    )
     denoiser.load_state_dict({name: tensor.to(torch.float32) for name, tensor in artifact.state_dict.items()})
     return denoiser.float().eval(), config

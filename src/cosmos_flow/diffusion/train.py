@@ -55,7 +55,15 @@ class DiffusionTrainParams:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
 
     def fit_settings(self) -> FitSettings:
-        return FitSettings(self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar)
+        return FitSettings(
+            self.max_steps,
+            self.val_every_steps,
+            self.log_every_steps,
+            self.gradient_clip_norm,
+            self.precision,
+            self.accelerator,
+            self.progress_bar,
+        )
 
     def module_settings(self) -> dict:
         """The DiffusionModule hyperparameters these params set."""
@@ -79,7 +87,9 @@ class LatentTextData(Dataset):
     def from_clips(cls, clips: LatentClips, embeddings: CaptionEmbeddings) -> LatentTextData:
         context, mask = embeddings.lookup(clips.captions)
         held = None if clips.held is None else clips.held.float()
-        return cls(clips.latents.float(), context.float(), mask, list(clips.captions), held, list(clips.held_condition_latents))
+        return cls(
+            clips.latents.float(), context.float(), mask, list(clips.captions), held, list(clips.held_condition_latents)
+        )
 
     def held_for(self, condition_latents: int) -> Tensor:
         """The held frames [N, C, T, H, W] for `condition_latents` condition latent frames."""
@@ -96,7 +106,11 @@ class LatentTextData(Dataset):
         return self.latents.shape[0]
 
     def __getitem__(self, index: int) -> dict[str, Tensor]:
-        item = {"latents": self.latents[index], "context": self.context[index], "context_mask": self.context_mask[index]}
+        item = {
+            "latents": self.latents[index],
+            "context": self.context[index],
+            "context_mask": self.context_mask[index],
+        }
         if self.held is not None:
             item["held"] = self.held[index]
         return item
@@ -105,7 +119,9 @@ class LatentTextData(Dataset):
 @dataclass
 class TrainResult:
     denoiser: DiffusionDenoiser  # the trained denoiser, in eval mode, on the CPU
-    summary: dict[str, float]  # final_train_loss, steps, train_seconds, steps_per_second, samples_per_second, val_loss_<bucket>...
+    summary: dict[
+        str, float
+    ]  # final_train_loss, steps, train_seconds, steps_per_second, samples_per_second, val_loss_<bucket>...
 
 
 def train_diffusion(
@@ -119,16 +135,31 @@ def train_diffusion(
 ) -> TrainResult:
     """Train (a copy of) `denoiser` on `train` for params.max_steps steps; Video2World when `condition` is given."""
     if len(train) == 0:
-        raise ValueError("there are no training clips; run curation (and simulation) first or widen the training splits")
+        raise ValueError(
+            "there are no training clips; run curation (and simulation) first or widen the training splits"
+        )
     if condition is not None:  # the batches carry one held frame per condition length drawn, in the drawing order
         train = train.with_held_for(condition.latent_frames)
         val = None if val is None else val.with_held_for(condition.latent_frames)
     pl.seed_everything(params.seed, workers=True)
-    settings = None if condition is None else {**asdict(condition), "latent_frames": list(condition.latent_frames)}  # plain JSON-like hparams
+    settings = (
+        None if condition is None else {**asdict(condition), "latent_frames": list(condition.latent_frames)}
+    )  # plain JSON-like hparams
     module = DiffusionModule.from_denoiser(denoiser, condition=settings, **params.module_settings())
     if logger is not None:
-        logger.log_hyperparams({"parameters": sum(p.numel() for p in module.denoiser.parameters()), "train_clips": len(train), "val_clips": len(val or [])})
-    sampler = RandomSampler(train, replacement=True, num_samples=params.max_steps * params.batch_size, generator=torch.Generator().manual_seed(params.seed))
+        logger.log_hyperparams(
+            {
+                "parameters": sum(p.numel() for p in module.denoiser.parameters()),
+                "train_clips": len(train),
+                "val_clips": len(val or []),
+            }
+        )
+    sampler = RandomSampler(
+        train,
+        replacement=True,
+        num_samples=params.max_steps * params.batch_size,
+        generator=torch.Generator().manual_seed(params.seed),
+    )
     train_loader = DataLoader(train, batch_size=params.batch_size, sampler=sampler, num_workers=params.num_workers)
     has_val = val is not None and len(val) > 0
     val_loader = DataLoader(val, batch_size=params.batch_size) if has_val else None
@@ -144,13 +175,21 @@ def train_diffusion(
     }
     if has_val:
         summary.update(validation_losses(trained, val, module, params.batch_size))
-    log.info("trained %d steps in %.1f s (%.1f steps/s), final loss %.4f", result.steps, result.step_seconds, summary["steps_per_second"], summary["final_train_loss"])
+    log.info(
+        "trained %d steps in %.1f s (%.1f steps/s), final loss %.4f",
+        result.steps,
+        result.step_seconds,
+        summary["steps_per_second"],
+        summary["final_train_loss"],
+    )
     if logger is not None:
         logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
     return TrainResult(trained, summary)
 
 
-def validation_losses(denoiser: DiffusionDenoiser, val: LatentTextData, module: DiffusionModule, batch_size: int) -> dict[str, float]:
+def validation_losses(
+    denoiser: DiffusionDenoiser, val: LatentTextData, module: DiffusionModule, batch_size: int
+) -> dict[str, float]:
     """Denoising loss of the trained model on the validation clips at one σ per bucket (seeded), and their mean."""
     totals = [0.0] * len(module.bucket_names)
     for start in range(0, len(val), batch_size):
@@ -158,7 +197,16 @@ def validation_losses(denoiser: DiffusionDenoiser, val: LatentTextData, module: 
         latents = denoiser.normalize(val.latents[rows])
         frames = module.validation_condition_frames
         held = denoiser.normalize(val.held_for(frames)[rows]) if denoiser.config.held_frame_anchor else None
-        losses = loss_at_sigmas(denoiser, latents, val.context[rows], val.context_mask[rows], module.validation_sigmas, frames, seed=start, held=held)
+        losses = loss_at_sigmas(
+            denoiser,
+            latents,
+            val.context[rows],
+            val.context_mask[rows],
+            module.validation_sigmas,
+            frames,
+            seed=start,
+            held=held,
+        )
         totals = [total + loss * latents.shape[0] for total, loss in zip(totals, losses)]
     values = {f"val_loss_{name}": total / len(val) for name, total in zip(module.bucket_names, totals)}
     values["val_loss"] = sum(values.values()) / len(totals)

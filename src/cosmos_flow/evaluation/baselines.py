@@ -73,16 +73,31 @@ def random_homography_warps(frames: np.ndarray, rng: np.random.Generator, streng
     for frame in frames:
         moved = corners + (rng.uniform(-strength, strength, (4, 2)) * (width, height)).astype(np.float32)
         homography = cv2.getPerspectiveTransform(corners, moved)
-        warped.append(cv2.warpPerspective(frame, homography, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+        warped.append(
+            cv2.warpPerspective(
+                frame, homography, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            )
+        )
     return np.stack(warped)
 
 
-def random_local_warps(frames: np.ndarray, rng: np.random.Generator, amplitude: float = 0.02, grid: int = 4) -> np.ndarray:
+def random_local_warps(
+    frames: np.ndarray, rng: np.random.Generator, amplitude: float = 0.02, grid: int = 4
+) -> np.ndarray:
     """Each frame displaced by an independent smooth random field (`grid`² offsets of σ = `amplitude` × size)."""
     height, width = frames.shape[1:3]
     columns, rows = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
     warped = []
     for frame in frames:
-        offsets = [cv2.resize(rng.normal(0.0, amplitude * size, (grid, grid)).astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC) for size in (width, height)]
-        warped.append(cv2.remap(frame, columns + offsets[0], rows + offsets[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT))
+        offsets = [
+            cv2.resize(
+                rng.normal(0.0, amplitude * size, (grid, grid)).astype(np.float32),
+                (width, height),
+                interpolation=cv2.INTER_CUBIC,
+            )
+            for size in (width, height)
+        ]
+        warped.append(
+            cv2.remap(frame, columns + offsets[0], rows + offsets[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        )
     return np.stack(warped)

@@ -30,7 +30,14 @@ from cosmos_flow.simulation.episode_io import HIRES_FOLDER, read_episode_folder
 
 log = logging.getLogger(__name__)
 
-GEOMETRY_COLUMNS = ["episode_id", "source", "kind", "stage", "seconds", *(result_field.name for result_field in fields(GeometryResult))]
+GEOMETRY_COLUMNS = [
+    "episode_id",
+    "source",
+    "kind",
+    "stage",
+    "seconds",
+    *(result_field.name for result_field in fields(GeometryResult)),
+]
 
 
 @dataclass
@@ -50,7 +57,13 @@ class ConsistencyParams:
         return PoseCriteria(**self.pose)
 
 
-def evaluate_consistency(episodes: pd.DataFrame, root: str | Path, world_models: list[LoadedWorldModel], params: ConsistencyParams, seed: int = 0) -> pd.DataFrame:
+def evaluate_consistency(
+    episodes: pd.DataFrame,
+    root: str | Path,
+    world_models: list[LoadedWorldModel],
+    params: ConsistencyParams,
+    seed: int = 0,
+) -> pd.DataFrame:
     """One row per (episode, source) with the geometry numbers (GEOMETRY_COLUMNS)."""
     rows = []
     for row in episodes.itertuples(index=False):
@@ -63,23 +76,40 @@ def evaluate_consistency(episodes: pd.DataFrame, root: str | Path, world_models:
         videos = reference_and_baseline_videos(hires.rgb, lowres.rgb, rng, params)
         for world_model in world_models:
             start = time.perf_counter()
-            video = model_video(world_model, lowres.rgb, lowres.caption or row.caption, case_seed(seed, row.episode_id, 0), hires.rgb.shape[1:3])
-            videos.append((world_model.entry.name, "model", world_model.entry.stage, video, time.perf_counter() - start))
+            video = model_video(
+                world_model,
+                lowres.rgb,
+                lowres.caption or row.caption,
+                case_seed(seed, row.episode_id, 0),
+                hires.rgb.shape[1:3],
+            )
+            videos.append(
+                (world_model.entry.name, "model", world_model.entry.stage, video, time.perf_counter() - start)
+            )
         for name, kind, stage, video, seconds in videos:
             result = video_geometry(video, hires.intrinsics, hires.world_to_camera, params.pose_criteria, params.ratio)
-            rows.append({"episode_id": row.episode_id, "source": name, "kind": kind, "stage": stage, "seconds": seconds} | asdict(result))
+            rows.append(
+                {"episode_id": row.episode_id, "source": name, "kind": kind, "stage": stage, "seconds": seconds}
+                | asdict(result)
+            )
         log.info("3D consistency of %d sources on %s", len(videos), row.episode_id)
     return pd.DataFrame(rows, columns=GEOMETRY_COLUMNS)
 
 
-def reference_and_baseline_videos(hires: np.ndarray, lowres: np.ndarray, rng: np.random.Generator, params: ConsistencyParams) -> list[tuple[str, str, str, np.ndarray, float]]:
+def reference_and_baseline_videos(
+    hires: np.ndarray, lowres: np.ndarray, rng: np.random.Generator, params: ConsistencyParams
+) -> list[tuple[str, str, str, np.ndarray, float]]:
     """(name, kind, stage, video at the hires size, seconds) of the references and baselines (module docstring)."""
     made = [
         ("ground_truth", "reference", lambda: hires),
         ("ground_truth_64_upsampled", "reference", lambda: resize_frames(lowres, hires.shape[1:3])),
         ("static_first_frame", "baseline", lambda: static_first_frame(hires)),
         ("random_homography", "baseline", lambda: random_homography_warps(hires, rng, params.homography_strength)),
-        ("random_local_warp", "baseline", lambda: random_local_warps(hires, rng, params.local_warp_amplitude, params.local_warp_grid)),
+        (
+            "random_local_warp",
+            "baseline",
+            lambda: random_local_warps(hires, rng, params.local_warp_amplitude, params.local_warp_grid),
+        ),
     ]
     videos = []
     for name, kind, make in made:
@@ -89,11 +119,15 @@ def reference_and_baseline_videos(hires: np.ndarray, lowres: np.ndarray, rng: np
     return videos
 
 
-def model_video(world_model: LoadedWorldModel, frames: np.ndarray, caption: str, seed: int, size: tuple[int, int]) -> np.ndarray:
+def model_video(
+    world_model: LoadedWorldModel, frames: np.ndarray, caption: str, seed: int, size: tuple[int, int]
+) -> np.ndarray:
     """A whole video from a world model at `size`: the first frame continued (V2W) or made from the caption (T2W)."""
     lowres_size = frames.shape[1:3]
     if world_model.text_only:
         video = world_model.generate(None, caption, len(frames), seed, lowres_size)
     else:
-        video = np.concatenate([frames[:1], world_model.generate(frames[:1], caption, len(frames) - 1, seed, lowres_size)])
+        video = np.concatenate(
+            [frames[:1], world_model.generate(frames[:1], caption, len(frames) - 1, seed, lowres_size)]
+        )
     return resize_frames(video, size)

@@ -18,7 +18,15 @@ import torch
 
 from cosmos_flow.evaluation.consistency import ConsistencyParams, evaluate_consistency
 from cosmos_flow.evaluation.generation import LoadedWorldModel, load_world_models, physics_predictor
-from cosmos_flow.evaluation.physics import PhysicsParams, PhysicsResults, baseline_predictors, evaluate_physics, load_cases, oracle_predictors, select_test_episodes
+from cosmos_flow.evaluation.physics import (
+    PhysicsParams,
+    PhysicsResults,
+    baseline_predictors,
+    evaluate_physics,
+    load_cases,
+    oracle_predictors,
+    select_test_episodes,
+)
 from cosmos_flow.tokenizer.saved import load_tokenizer
 
 log = logging.getLogger(__name__)
@@ -34,7 +42,9 @@ class EvaluationParams:
     models: list[str] | None = None  # None: every world model found in models_dir
     generation: dict[str, dict] = field(default_factory=dict)  # family -> options of its generate()
     examples_per_scenario: int = 1  # cases per scenario and conditioning shown in the example strips
-    torch_threads: int | None = 1  # intra-op threads while evaluating (None: torch's default); see parameters_evaluation.yml
+    torch_threads: int | None = (
+        1  # intra-op threads while evaluating (None: torch's default); see parameters_evaluation.yml
+    )
     physics: dict = field(default_factory=dict)  # PhysicsParams
     consistency: dict = field(default_factory=dict)  # ConsistencyParams
 
@@ -56,10 +66,17 @@ def load_evaluation_tokenizer(params: EvaluationParams) -> torch.nn.Module | Non
     return load_tokenizer(folder)
 
 
-def physics_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: str | Path = ".", world_models: list[LoadedWorldModel] | None = None) -> PhysicsResults:
+def physics_evaluation(
+    episodes: pd.DataFrame,
+    params: EvaluationParams,
+    root: str | Path = ".",
+    world_models: list[LoadedWorldModel] | None = None,
+) -> PhysicsResults:
     """Physics alignment of every frame-conditioned world model, the baselines and the references."""
     physics = params.physics_params
-    cases = load_cases(select_test_episodes(episodes, physics.scenarios, physics.episodes_per_scenario), root, physics.condition_frames)
+    cases = load_cases(
+        select_test_episodes(episodes, physics.scenarios, physics.episodes_per_scenario), root, physics.condition_frames
+    )
     if world_models is None:
         world_models = load_world_models(params.models_dir, params.generation, params.models)
     tokenizer = load_evaluation_tokenizer(params)
@@ -75,7 +92,12 @@ def physics_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: s
     return evaluate_physics(cases, predictors, kinds, physics, tokenizer, params.examples_per_scenario)
 
 
-def consistency_evaluation(episodes: pd.DataFrame, params: EvaluationParams, root: str | Path = ".", world_models: list[LoadedWorldModel] | None = None) -> pd.DataFrame:
+def consistency_evaluation(
+    episodes: pd.DataFrame,
+    params: EvaluationParams,
+    root: str | Path = ".",
+    world_models: list[LoadedWorldModel] | None = None,
+) -> pd.DataFrame:
     """3D consistency of every world model, the ground-truth renders and the baselines."""
     consistency = params.consistency_params
     with_hires = episodes[episodes["has_hires"].astype(bool)] if "has_hires" in episodes.columns else episodes

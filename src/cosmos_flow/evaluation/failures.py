@@ -72,7 +72,12 @@ def vanishings(predicted: np.ndarray, truth: np.ndarray, min_frames: int = MIN_F
     return events
 
 
-def appearances(predicted: np.ndarray, truth: np.ndarray, object_sizes: Mapping[int, float] | None = None, min_frames: int = MIN_FRAMES) -> int:
+def appearances(
+    predicted: np.ndarray,
+    truth: np.ndarray,
+    object_sizes: Mapping[int, float] | None = None,
+    min_frames: int = MIN_FRAMES,
+) -> int:
     """Runs of at least `min_frames` consecutive frames in which an object has a predicted blob away from its true mask.
 
     `object_sizes` (object id -> pixels, e.g. its size in the context frames) sets each object's smallest
@@ -82,7 +87,10 @@ def appearances(predicted: np.ndarray, truth: np.ndarray, object_sizes: Mapping[
     events = 0
     for object_id in object_ids(predicted):
         smallest = max(MIN_BLOB_PIXELS, MIN_BLOB_FRACTION * (object_sizes or {}).get(object_id, 0.0))
-        stray = [_has_stray_blob(predicted[t] == object_id, truth[t] == object_id, kernel, smallest) for t in range(len(predicted))]
+        stray = [
+            _has_stray_blob(predicted[t] == object_id, truth[t] == object_id, kernel, smallest)
+            for t in range(len(predicted))
+        ]
         events += long_runs(np.array(stray), min_frames)
     return events
 
@@ -103,9 +111,14 @@ def failure_events(predicted: np.ndarray, truth: np.ndarray, sizes: Mapping[int,
     return FailureEvents(vanishings(predicted, truth), appearances(predicted, truth, sizes))
 
 
-def _has_stray_blob(predicted_mask: np.ndarray, true_mask: np.ndarray, kernel: np.ndarray, min_blob_pixels: float) -> bool:
+def _has_stray_blob(
+    predicted_mask: np.ndarray, true_mask: np.ndarray, kernel: np.ndarray, min_blob_pixels: float
+) -> bool:
     if predicted_mask.sum() < min_blob_pixels:
         return False
     allowed = cv2.dilate(true_mask.astype(np.uint8), kernel).astype(bool)
     count, components, stats, _ = cv2.connectedComponentsWithStats(predicted_mask.astype(np.uint8), connectivity=4)
-    return any(stats[label, cv2.CC_STAT_AREA] >= min_blob_pixels and not allowed[components == label].any() for label in range(1, count))
+    return any(
+        stats[label, cv2.CC_STAT_AREA] >= min_blob_pixels and not allowed[components == label].any()
+        for label in range(1, count)
+    )

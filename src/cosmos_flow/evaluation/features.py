@@ -30,11 +30,16 @@ def valid_length_frames(frames: np.ndarray, temporal_compression: int) -> np.nda
 
 
 @torch.no_grad()
-def tokenizer_feature_similarity(tokenizer: torch.nn.Module, last_context_frame: np.ndarray, truth: np.ndarray, prediction: np.ndarray) -> float:
+def tokenizer_feature_similarity(
+    tokenizer: torch.nn.Module, last_context_frame: np.ndarray, truth: np.ndarray, prediction: np.ndarray
+) -> float:
     """Mean per-position cosine similarity of encoder latents of truth and prediction (module docstring)."""
     if truth.shape != prediction.shape:
         raise ValueError(f"truth and prediction must have one shape, got {truth.shape} and {prediction.shape}")
-    clips = [valid_length_frames(np.concatenate([last_context_frame[None], future]), tokenizer.config.temporal_compression) for future in (truth, prediction)]
+    clips = [
+        valid_length_frames(np.concatenate([last_context_frame[None], future]), tokenizer.config.temporal_compression)
+        for future in (truth, prediction)
+    ]
     latents = tokenizer.encode(torch.stack([frames_to_tensor(clip) for clip in clips]))
     similarity = F.cosine_similarity(latents[0, :, 1:], latents[1, :, 1:], dim=0)
     return float(similarity.mean())

@@ -27,7 +27,13 @@ import cv2
 import numpy as np
 
 from cosmos_flow.evaluation.physics import EpisodeCase
-from cosmos_flow.worldmodel.registry import WORLD_MODEL_FAMILIES, WorldModel, WorldModelEntry, discover_world_models, load_world_model
+from cosmos_flow.worldmodel.registry import (
+    WORLD_MODEL_FAMILIES,
+    WorldModel,
+    WorldModelEntry,
+    discover_world_models,
+    load_world_model,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +52,25 @@ class LoadedWorldModel:
     def text_only(self) -> bool:
         return self.entry.stage in TEXT_ONLY_STAGES
 
-    def generate(self, past_frames: np.ndarray | None, caption: str, n_future: int, seed: int, size: tuple[int, int]) -> np.ndarray:
+    def generate(
+        self, past_frames: np.ndarray | None, caption: str, n_future: int, seed: int, size: tuple[int, int]
+    ) -> np.ndarray:
         """(n_future, *size, 3) uint8 frames following `past_frames` (None: from the caption alone)."""
         model_size = tuple(self.model.resolution)
         if past_frames is not None:
             past_frames = resize_frames(past_frames, model_size)
         if self.options:
             module_name = WORLD_MODEL_FAMILIES[self.entry.family].split(":")[0]
-            frames = importlib.import_module(module_name).generate(self.model, past_frames, caption, n_future, seed, **self.options)
+            frames = importlib.import_module(module_name).generate(
+                self.model, past_frames, caption, n_future, seed, **self.options
+            )
         else:
             frames = self.model.generate(past_frames, caption, n_future, seed)
         frames = np.asarray(frames)
         if frames.shape != (n_future, *model_size, 3) or frames.dtype != np.uint8:
-            raise ValueError(f"world model {self.entry.name} returned {frames.dtype} {frames.shape}, expected uint8 {(n_future, *model_size, 3)}: fix its generate()")
+            raise ValueError(
+                f"world model {self.entry.name} returned {frames.dtype} {frames.shape}, expected uint8 {(n_future, *model_size, 3)}: fix its generate()"
+            )
         return resize_frames(frames, size)
 
 
@@ -71,7 +83,9 @@ def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.stack([cv2.resize(frame, (size[1], size[0]), interpolation=interpolation) for frame in frames])
 
 
-def load_world_models(models_dir: str | Path, generation_options: Mapping[str, dict] | None = None, only: list[str] | None = None) -> list[LoadedWorldModel]:
+def load_world_models(
+    models_dir: str | Path, generation_options: Mapping[str, dict] | None = None, only: list[str] | None = None
+) -> list[LoadedWorldModel]:
     """Every loadable world model in `models_dir` (or those named in `only`); unloadable ones are logged and skipped."""
     loaded = []
     for entry in discover_world_models(models_dir):
@@ -80,7 +94,9 @@ def load_world_models(models_dir: str | Path, generation_options: Mapping[str, d
         if entry.problem:
             log.warning("not evaluating %s: %s", entry.name, entry.problem)
             continue
-        loaded.append(LoadedWorldModel(entry, load_world_model(entry), dict((generation_options or {}).get(entry.family, {}))))
+        loaded.append(
+            LoadedWorldModel(entry, load_world_model(entry), dict((generation_options or {}).get(entry.family, {})))
+        )
         log.info("evaluating world model %s (%s, stage %s)", entry.name, entry.family, entry.stage)
     return loaded
 
@@ -94,6 +110,12 @@ def physics_predictor(world_model: LoadedWorldModel, seed: int) -> Callable[[Epi
     """A predictor continuing each case's context frames, with the caption, one seed per call."""
 
     def predict(case: EpisodeCase) -> np.ndarray:
-        return world_model.generate(case.context, case.caption, case.n_future, case_seed(seed, case.episode_id, case.condition_frames), case.frames.shape[1:3])
+        return world_model.generate(
+            case.context,
+            case.caption,
+            case.n_future,
+            case_seed(seed, case.episode_id, case.condition_frames),
+            case.frames.shape[1:3],
+        )
 
     return predict

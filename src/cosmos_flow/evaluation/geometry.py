@@ -73,7 +73,9 @@ class PoseCriteria:
 
     def __post_init__(self):
         if self.pair_stride < 1 or self.min_inliers < 5:
-            raise ValueError(f"pair_stride must be at least 1 and min_inliers at least 5 (the essential matrix needs 5 points), got {self.pair_stride} and {self.min_inliers}")
+            raise ValueError(
+                f"pair_stride must be at least 1 and min_inliers at least 5 (the essential matrix needs 5 points), got {self.pair_stride} and {self.min_inliers}"
+            )
 
 
 @dataclass
@@ -82,7 +84,9 @@ class PairPose:
 
     posed: bool
     rotation_error_deg: float = float("nan")
-    translation_error_deg: float = float("nan")  # NaN when not posed, or when the true baseline is too short to have a direction
+    translation_error_deg: float = float(
+        "nan"
+    )  # NaN when not posed, or when the true baseline is too short to have a direction
 
 
 @dataclass
@@ -112,7 +116,11 @@ def sift_matches(first: np.ndarray, second: np.ndarray, ratio: float = 0.75) -> 
     if descriptors_1 is None or descriptors_2 is None or len(keypoints_1) < 2 or len(keypoints_2) < 2:
         return empty, empty
     pairs = cv2.BFMatcher(cv2.NORM_L2).knnMatch(descriptors_1, descriptors_2, k=2)
-    good = [best for best, second_best in (pair for pair in pairs if len(pair) == 2) if best.distance < ratio * second_best.distance]
+    good = [
+        best
+        for best, second_best in (pair for pair in pairs if len(pair) == 2)
+        if best.distance < ratio * second_best.distance
+    ]
     if not good:
         return empty, empty
     points_1 = np.array([keypoints_1[match.queryIdx].pt for match in good], dtype=np.float64)
@@ -164,16 +172,27 @@ def match_motion_px(points_1: np.ndarray, points_2: np.ndarray) -> float:
     return float(np.percentile(np.linalg.norm(points_2 - points_1, axis=1), 90))
 
 
-def pair_pose_errors(points_1: np.ndarray, points_2: np.ndarray, intrinsics: np.ndarray, true_rotation: np.ndarray, true_translation: np.ndarray, criteria: PoseCriteria) -> PairPose:
+def pair_pose_errors(
+    points_1: np.ndarray,
+    points_2: np.ndarray,
+    intrinsics: np.ndarray,
+    true_rotation: np.ndarray,
+    true_translation: np.ndarray,
+    criteria: PoseCriteria,
+) -> PairPose:
     """Recover one pair's relative pose from its matches and compare it with the true one (module docstring)."""
     if len(points_1) < criteria.min_inliers or match_motion_px(points_1, points_2) < MIN_MOTION_PX:
         return PairPose(posed=False)
     cv2.setRNGSeed(0)  # MAGSAC samples with OpenCV's global generator: the same matches, the same answer
-    essential, inliers = cv2.findEssentialMat(points_1, points_2, intrinsics, method=cv2.USAC_MAGSAC, prob=RANSAC_CONFIDENCE, threshold=ESSENTIAL_THRESHOLD_PX)
+    essential, inliers = cv2.findEssentialMat(
+        points_1, points_2, intrinsics, method=cv2.USAC_MAGSAC, prob=RANSAC_CONFIDENCE, threshold=ESSENTIAL_THRESHOLD_PX
+    )
     if essential is None or inliers is None or int(inliers.sum()) < criteria.min_inliers:
         return PairPose(posed=False)
     # Several 3x3 solutions may come stacked; the first is the best.
-    kept, rotation, translation, _ = cv2.recoverPose(essential[:3], points_1, points_2, intrinsics, distanceThresh=POSE_DISTANCE_LIMIT, mask=inliers)[:4]
+    kept, rotation, translation, _ = cv2.recoverPose(
+        essential[:3], points_1, points_2, intrinsics, distanceThresh=POSE_DISTANCE_LIMIT, mask=inliers
+    )[:4]
     if int(kept) < criteria.min_inliers:
         return PairPose(posed=False)
     rotation_error = rotation_angle_deg(rotation @ true_rotation.T)
@@ -187,13 +206,21 @@ def _median(values: list[float]) -> float:
     return float(np.median(finite)) if finite else float("nan")
 
 
-def video_geometry(frames: np.ndarray, intrinsics: np.ndarray, world_to_camera: np.ndarray, criteria: PoseCriteria | None = None, ratio: float = 0.75) -> GeometryResult:
+def video_geometry(
+    frames: np.ndarray,
+    intrinsics: np.ndarray,
+    world_to_camera: np.ndarray,
+    criteria: PoseCriteria | None = None,
+    ratio: float = 0.75,
+) -> GeometryResult:
     """Sampson error, and camera poses against the true `world_to_camera` (T×4×4), of one (T, H, W, 3) uint8 video."""
     criteria = criteria or PoseCriteria()
     if frames.ndim != 4 or frames.shape[0] < 2 or frames.shape[-1] != 3:
         raise ValueError(f"3D consistency needs a (T>=2, H, W, 3) video, got {frames.shape}")
     if len(world_to_camera) != len(frames):
-        raise ValueError(f"3D consistency needs one true camera per frame: {len(frames)} frames, {len(world_to_camera)} cameras")
+        raise ValueError(
+            f"3D consistency needs one true camera per frame: {len(frames)} frames, {len(world_to_camera)} cameras"
+        )
     diagonal = float(np.hypot(frames.shape[1], frames.shape[2]))
     errors, match_counts, first_points, second_points = [], [], [], []
     for first, second in pairwise(frames):
@@ -207,15 +234,35 @@ def video_geometry(frames: np.ndarray, intrinsics: np.ndarray, world_to_camera: 
     for start in range(len(frames) - stride):
         true_rotation, true_translation = relative_pose(world_to_camera[start], world_to_camera[start + stride])
         directed.append(bool(np.linalg.norm(true_translation) >= criteria.min_baseline_m))
-        poses.append(pair_pose_errors(*sift_matches(frames[start], frames[start + stride], ratio), intrinsics, true_rotation, true_translation, criteria))
+        poses.append(
+            pair_pose_errors(
+                *sift_matches(frames[start], frames[start + stride], ratio),
+                intrinsics,
+                true_rotation,
+                true_translation,
+                criteria,
+            )
+        )
     # Success looks at the median pair, an unposed pair counting as an infinite error.
     rotation_errors = [pose.rotation_error_deg if pose.posed else np.inf for pose in poses]
-    translation_errors = [pose.translation_error_deg if pose.posed else np.inf for pose, has_direction in zip(poses, directed) if has_direction]
+    translation_errors = [
+        pose.translation_error_deg if pose.posed else np.inf
+        for pose, has_direction in zip(poses, directed)
+        if has_direction
+    ]
     translation_defined = bool(translation_errors)
-    success = np.median(rotation_errors) <= criteria.max_rotation_error_deg and (not translation_defined or np.median(translation_errors) <= criteria.max_translation_error_deg)
+    success = np.median(rotation_errors) <= criteria.max_rotation_error_deg and (
+        not translation_defined or np.median(translation_errors) <= criteria.max_translation_error_deg
+    )
     motion = match_motion_px(np.concatenate(first_points), np.concatenate(second_points))
     pairs_with_matches = sum(count >= MIN_FUNDAMENTAL_MATCHES for count in match_counts)
-    status = STATUS_FEW_MATCHES if pairs_with_matches < len(match_counts) else STATUS_STATIC if motion < MIN_MOTION_PX else STATUS_OK
+    status = (
+        STATUS_FEW_MATCHES
+        if pairs_with_matches < len(match_counts)
+        else STATUS_STATIC
+        if motion < MIN_MOTION_PX
+        else STATUS_OK
+    )
     finite = [error for error in errors if np.isfinite(error)]
     return GeometryResult(
         sampson_error=float(np.mean(finite)) if finite else float("nan"),

@@ -38,7 +38,9 @@ class MotionMaskParams:
         if self.blur_kernel < 1 or self.blur_kernel % 2 == 0:
             raise ValueError(f"motion_masks.blur_kernel must be an odd number of pixels, got {self.blur_kernel}")
         if not 0.0 < self.running_average_weight <= 1.0:
-            raise ValueError(f"motion_masks.running_average_weight must lie in (0, 1], got {self.running_average_weight}")
+            raise ValueError(
+                f"motion_masks.running_average_weight must lie in (0, 1], got {self.running_average_weight}"
+            )
 
 
 def motion_masks(frames: np.ndarray, params: MotionMaskParams | None = None) -> np.ndarray:
@@ -50,7 +52,9 @@ def motion_masks(frames: np.ndarray, params: MotionMaskParams | None = None) -> 
     masks = np.zeros(frames.shape[:3], dtype=bool)
     average = None
     for index, frame in enumerate(frames):
-        gray = cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (params.blur_kernel, params.blur_kernel), 0).astype(np.float32)
+        gray = cv2.GaussianBlur(
+            cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY), (params.blur_kernel, params.blur_kernel), 0
+        ).astype(np.float32)
         if average is None:
             average = gray.copy()
             continue

@@ -54,14 +54,20 @@ def background_image(frames: np.ndarray, seg: np.ndarray) -> np.ndarray:
     if seen.all():
         return background
     if not seen.any():
-        raise ValueError("the context frames show no background pixel at all, so there is nothing to build a background from")
+        raise ValueError(
+            "the context frames show no background pixel at all, so there is nothing to build a background from"
+        )
     return cv2.inpaint(background, (~seen).astype(np.uint8), INPAINT_RADIUS, cv2.INPAINT_TELEA)
 
 
 def object_colours(frames: np.ndarray, seg: np.ndarray) -> dict[int, np.ndarray]:
     """The median RGB colour of each object id's pixels over all given frames."""
     _check_frames_and_seg(frames, seg)
-    return {int(object_id): np.median(frames[seg == object_id].astype(np.float32), axis=0) for object_id in np.unique(seg) if object_id != BACKGROUND}
+    return {
+        int(object_id): np.median(frames[seg == object_id].astype(np.float32), axis=0)
+        for object_id in np.unique(seg)
+        if object_id != BACKGROUND
+    }
 
 
 def scene_appearance(context_frames: np.ndarray, context_seg: np.ndarray) -> SceneAppearance:
@@ -72,7 +78,9 @@ def scene_appearance(context_frames: np.ndarray, context_seg: np.ndarray) -> Sce
 def segment_frames(frames: np.ndarray, appearance: SceneAppearance, min_contrast: float = 30.0) -> np.ndarray:
     """Label every pixel of (T, H, W, 3) frames with an object id or -1 (see the module docstring)."""
     if frames.ndim != 4 or frames.shape[1:] != appearance.background.shape:
-        raise ValueError(f"frames must be (T, H, W, 3) at the background's size {appearance.background.shape}, got {frames.shape}")
+        raise ValueError(
+            f"frames must be (T, H, W, 3) at the background's size {appearance.background.shape}, got {frames.shape}"
+        )
     pixels = frames.astype(np.float32)
     to_background = np.linalg.norm(pixels - appearance.background.astype(np.float32), axis=-1)
     labels = np.full(frames.shape[:3], BACKGROUND, dtype=np.int32)
@@ -124,7 +132,9 @@ def _overlaps(predicted: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.
         return np.zeros((0, truth.shape[0])), np.zeros((0, truth.shape[0]))
     ids_axis = np.array(ids)[:, None, None, None]
     in_predicted, in_truth = predicted[None] == ids_axis, truth[None] == ids_axis
-    return (in_predicted & in_truth).sum(axis=(2, 3)).astype(float), (in_predicted | in_truth).sum(axis=(2, 3)).astype(float)
+    return (in_predicted & in_truth).sum(axis=(2, 3)).astype(float), (in_predicted | in_truth).sum(axis=(2, 3)).astype(
+        float
+    )
 
 
 def _centroid(mask: np.ndarray) -> np.ndarray | None:

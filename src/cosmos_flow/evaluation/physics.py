@@ -49,7 +49,14 @@ from cosmos_flow.evaluation.baselines import all_background, copy_last_frame, me
 from cosmos_flow.evaluation.failures import failure_events, object_sizes
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
 from cosmos_flow.evaluation.features import tokenizer_feature_similarity
-from cosmos_flow.evaluation.motion import MotionMaskParams, frames_mse, motion_masks, spatial_iou, spatiotemporal_iou, weighted_spatial_iou
+from cosmos_flow.evaluation.motion import (
+    MotionMaskParams,
+    frames_mse,
+    motion_masks,
+    spatial_iou,
+    spatiotemporal_iou,
+    weighted_spatial_iou,
+)
 from cosmos_flow.evaluation.objects import BACKGROUND, centroid_error, mask_iou, scene_appearance, segment_frames
 from cosmos_flow.evaluation.quality import frames_psnr, frames_ssim
 from cosmos_flow.simulation.episode_io import SECOND_TAKE_FOLDER, read_episode_folder
@@ -133,18 +140,38 @@ def load_cases(episodes: pd.DataFrame, root: str | Path, condition_frames: Itera
     for row in episodes.itertuples(index=False):
         folder = Path(root) / row.path
         episode = read_episode_folder(folder)
-        second_take = read_episode_folder(folder / SECOND_TAKE_FOLDER).rgb if (folder / SECOND_TAKE_FOLDER).is_dir() else None
+        second_take = (
+            read_episode_folder(folder / SECOND_TAKE_FOLDER).rgb if (folder / SECOND_TAKE_FOLDER).is_dir() else None
+        )
         for k in condition_frames:
             if not 1 <= k < len(episode.rgb):
-                raise ValueError(f"cannot condition on {k} frames of {row.episode_id}, which has {len(episode.rgb)}: choose 1 to {len(episode.rgb) - 1}")
-            cases.append(EpisodeCase(row.episode_id, row.scenario, episode.caption or row.caption, k, episode.rgb, episode.seg, second_take))
+                raise ValueError(
+                    f"cannot condition on {k} frames of {row.episode_id}, which has {len(episode.rgb)}: choose 1 to {len(episode.rgb) - 1}"
+                )
+            cases.append(
+                EpisodeCase(
+                    row.episode_id,
+                    row.scenario,
+                    episode.caption or row.caption,
+                    k,
+                    episode.rgb,
+                    episode.seg,
+                    second_take,
+                )
+            )
     return cases
 
 
 class FutureScorer:
     """Scores predicted futures of one case; what depends only on the truth is computed once."""
 
-    def __init__(self, case: EpisodeCase, min_contrast: float = 30.0, motion: MotionMaskParams | None = None, tokenizer: torch.nn.Module | None = None):
+    def __init__(
+        self,
+        case: EpisodeCase,
+        min_contrast: float = 30.0,
+        motion: MotionMaskParams | None = None,
+        tokenizer: torch.nn.Module | None = None,
+    ):
         self.case = case
         self.min_contrast = min_contrast
         self.motion = motion or MotionMaskParams()
@@ -164,7 +191,9 @@ class FutureScorer:
     def score(self, prediction: np.ndarray) -> dict[str, float]:
         truth = self.case.truth
         if prediction.shape != truth.shape or prediction.dtype != np.uint8:
-            raise ValueError(f"a prediction for {self.case.episode_id} must be uint8 {truth.shape}, got {prediction.dtype} {prediction.shape}")
+            raise ValueError(
+                f"a prediction for {self.case.episode_id} must be uint8 {truth.shape}, got {prediction.dtype} {prediction.shape}"
+            )
         labels = segment_frames(prediction, self.appearance, self.min_contrast)
         centroid_px, missing = centroid_error(labels, self.true_seg)
         failures = failure_events(labels, self.known_true_seg, self.object_sizes)
@@ -183,7 +212,9 @@ class FutureScorer:
             "failure_events": float(failures.total),
         }
         if self.tokenizer is not None:
-            metrics[FEATURE_METRIC] = tokenizer_feature_similarity(self.tokenizer, self.case.context[-1], truth, prediction)
+            metrics[FEATURE_METRIC] = tokenizer_feature_similarity(
+                self.tokenizer, self.case.context[-1], truth, prediction
+            )
         return metrics
 
 
@@ -237,18 +268,36 @@ def evaluate_physics(
             start = time.perf_counter()
             predictions[name] = (predictor(case), kinds[name], time.perf_counter() - start)
         for name, (frames, kind, seconds) in predictions.items():
-            row = {"episode_id": case.episode_id, "scenario": case.scenario, "condition_frames": case.condition_frames, "source": name, "kind": kind, "seconds": seconds}
+            row = {
+                "episode_id": case.episode_id,
+                "scenario": case.scenario,
+                "condition_frames": case.condition_frames,
+                "source": name,
+                "kind": kind,
+                "seconds": seconds,
+            }
             rows.append(row | scorer.score(frames))
         key = (case.scenario, case.condition_frames)
         if shown.get(key, 0) < examples_per_scenario:
             shown[key] = shown.get(key, 0) + 1
-            examples.append({"case": case, "predictions": {name: frames for name, (frames, _, _) in predictions.items() if name != GROUND_TRUTH}})
-        log.info("scored %d sources on %s with %d condition frames", len(predictions), case.episode_id, case.condition_frames)
+            examples.append(
+                {
+                    "case": case,
+                    "predictions": {
+                        name: frames for name, (frames, _, _) in predictions.items() if name != GROUND_TRUTH
+                    },
+                }
+            )
+        log.info(
+            "scored %d sources on %s with %d condition frames", len(predictions), case.episode_id, case.condition_frames
+        )
     columns = [*ROW_KEYS, *PHYSICS_METRICS, *([FEATURE_METRIC] if tokenizer is not None else [])]
     return PhysicsResults(pd.DataFrame(rows, columns=columns), examples)
 
 
-def physics_iq_score(metrics: Mapping[str, float | np.ndarray], variance: Mapping[str, float | np.ndarray]) -> float | np.ndarray:
+def physics_iq_score(
+    metrics: Mapping[str, float | np.ndarray], variance: Mapping[str, float | np.ndarray]
+) -> float | np.ndarray:
     """The Physics-IQ-style score in [0, 100] of mean metrics against physical variance's (module docstring).
 
     Works elementwise on arrays of means (e.g. one per bootstrap resample) as well as on single numbers.

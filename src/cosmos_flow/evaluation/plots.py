@@ -14,7 +14,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cosmos_flow.evaluation.physics import GROUND_TRUTH, HIGHER_IS_BETTER
-from cosmos_flow.evaluation.tables import ALL_SCENARIOS, GEOMETRY_HIGHER_IS_BETTER, HIGH, KIND_ORDER, LOW, SCORE, metric_columns
+from cosmos_flow.evaluation.tables import (
+    ALL_SCENARIOS,
+    GEOMETRY_HIGHER_IS_BETTER,
+    HIGH,
+    KIND_ORDER,
+    LOW,
+    SCORE,
+    metric_columns,
+)
 
 MISSING_LABEL = "insufficient matches"
 
@@ -35,7 +43,9 @@ def _error_bars(table: pd.DataFrame, name: str) -> np.ndarray:
 def metric_bars(physics: pd.DataFrame) -> Figure:
     """A bar chart per metric (over all scenarios): every source, one bar per conditioning, with 95% intervals."""
     overall = physics[(physics["scenario"] == ALL_SCENARIOS) & (physics["source"] != GROUND_TRUTH)]
-    names = [name for name in (*metric_columns(physics), SCORE) if name in overall.columns and overall[name].notna().any()]
+    names = [
+        name for name in (*metric_columns(physics), SCORE) if name in overall.columns and overall[name].notna().any()
+    ]
     if not names:
         return _placeholder("no physics results")
     sources = list(dict.fromkeys(overall["source"]))
@@ -47,14 +57,25 @@ def metric_bars(physics: pd.DataFrame) -> Figure:
         for index, frames in enumerate(conditionings):
             rows = overall[overall["condition_frames"] == frames].set_index("source").reindex(sources)
             values = rows[name].replace([np.inf], np.nan).to_numpy(dtype=float)
-            axis.bar(np.arange(len(sources)) + index * width, values, width, yerr=_error_bars(rows, name), capsize=2, label=f"{frames} condition frame(s)")
+            axis.bar(
+                np.arange(len(sources)) + index * width,
+                values,
+                width,
+                yerr=_error_bars(rows, name),
+                capsize=2,
+                label=f"{frames} condition frame(s)",
+            )
         arrow = "↑" if HIGHER_IS_BETTER.get(name, True) else "↓"
         axis.set_title(f"{name} {arrow}", fontsize=9)
-        axis.set_xticks(np.arange(len(sources)) + width * (len(conditionings) - 1) / 2, sources, rotation=60, ha="right", fontsize=7)
+        axis.set_xticks(
+            np.arange(len(sources)) + width * (len(conditionings) - 1) / 2, sources, rotation=60, ha="right", fontsize=7
+        )
     for axis in axes[len(names) :]:
         axis.set_visible(False)
     axes[0].legend(fontsize=7)
-    figure.suptitle("Physics alignment over all scenarios, means with 95% bootstrap intervals (higher ↑ / lower ↓ is better)")
+    figure.suptitle(
+        "Physics alignment over all scenarios, means with 95% bootstrap intervals (higher ↑ / lower ↓ is better)"
+    )
     return figure
 
 
@@ -80,10 +101,20 @@ def geometry_bars(geometry: pd.DataFrame) -> Figure:
                 axis.text(position, stub, "static", rotation=90, ha="center", va="bottom", fontsize=6)
             elif math.isnan(value):
                 axis.bar(position, stub, color="none", edgecolor="grey", hatch="///")
-                axis.text(position, stub, MISSING_LABEL if name != "translation_error_deg" else "n/a", rotation=90, ha="center", va="bottom", fontsize=6)
+                axis.text(
+                    position,
+                    stub,
+                    MISSING_LABEL if name != "translation_error_deg" else "n/a",
+                    rotation=90,
+                    ha="center",
+                    va="bottom",
+                    fontsize=6,
+                )
         axis.set_xticks(positions, geometry["source"], rotation=60, ha="right", fontsize=7)
         axis.set_title(f"{title} {'↑' if GEOMETRY_HIGHER_IS_BETTER[name] else '↓'}", fontsize=9)
-    figure.suptitle("3D consistency (orbit, 128×128), 95% intervals: references blue, baselines orange, models green; hatched: no number")
+    figure.suptitle(
+        "3D consistency (orbit, 128×128), 95% intervals: references blue, baselines orange, models green; hatched: no number"
+    )
     return figure
 
 
@@ -94,7 +125,9 @@ def example_strips(examples: list[dict], frames_shown: int = 4) -> Figure:
     scenarios = list(dict.fromkeys(example["case"].scenario for example in examples))
     conditionings = sorted({example["case"].condition_frames for example in examples})
     rows_per_panel = 1 + max(len(example["predictions"]) for example in examples)
-    figure = Figure(figsize=(5.0 * len(conditionings), 0.75 * rows_per_panel * len(scenarios) + 0.5), layout="constrained")
+    figure = Figure(
+        figsize=(5.0 * len(conditionings), 0.75 * rows_per_panel * len(scenarios) + 0.5), layout="constrained"
+    )
     axes = figure.subplots(len(scenarios), len(conditionings), squeeze=False)
     for axis in axes.ravel():
         axis.set_visible(False)
@@ -111,7 +144,10 @@ def example_strips(examples: list[dict], frames_shown: int = 4) -> Figure:
         height = strips[0].shape[0]
         axis.set_yticks(np.arange(len(labels)) * height + height / 2, labels, fontsize=7)
         axis.set_xticks([])
-        axis.set_title(f"{case.episode_id}, K={case.condition_frames}: last context | future frames {[int(k) + case.condition_frames for k in picks]}", fontsize=8)
+        axis.set_title(
+            f"{case.episode_id}, K={case.condition_frames}: last context | future frames {[int(k) + case.condition_frames for k in picks]}",
+            fontsize=8,
+        )
     return figure
 
 

@@ -12,12 +12,25 @@ import pandas as pd
 from cosmos_flow.evaluation.consistency import ConsistencyParams
 from cosmos_flow.evaluation.failures import MIN_BLOB_PIXELS, MIN_FRAMES, TOLERANCE_PX
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
-from cosmos_flow.evaluation.geometry import ESSENTIAL_THRESHOLD_PX, MIN_MOTION_PX, RANSAC_CONFIDENCE, RANSAC_THRESHOLD_PX
+from cosmos_flow.evaluation.geometry import (
+    ESSENTIAL_THRESHOLD_PX,
+    MIN_MOTION_PX,
+    RANSAC_CONFIDENCE,
+    RANSAC_THRESHOLD_PX,
+)
 from cosmos_flow.evaluation.intervals import RESAMPLES
 from cosmos_flow.evaluation.motion import MotionMaskParams
 from cosmos_flow.evaluation.objects import INPAINT_RADIUS
 from cosmos_flow.evaluation.physics import GROUND_TRUTH, PHYSICAL_VARIANCE, PhysicsParams
-from cosmos_flow.evaluation.tables import ALL_SCENARIOS, GEOMETRY_MEANS, HIGH, LOW, SCORE, baseline_comparison, metric_columns
+from cosmos_flow.evaluation.tables import (
+    ALL_SCENARIOS,
+    GEOMETRY_MEANS,
+    HIGH,
+    LOW,
+    SCORE,
+    baseline_comparison,
+    metric_columns,
+)
 
 INTRODUCTION = (
     "Every number sits beside the same number for trivial baselines and for references: `ground_truth` (the true future), "
@@ -27,10 +40,21 @@ INTRODUCTION = (
     "3D: `evaluation_geometry.csv`."
 )
 PER_SCENARIO_METRICS = [SCORE, "mask_iou", "centroid_error_px", "generation_failure", "psnr", "ssim"]
-VARIANCE_METRICS = ["psnr", "mse", "ssim", "mask_iou", "centroid_error_px", "spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou"]
+VARIANCE_METRICS = [
+    "psnr",
+    "mse",
+    "ssim",
+    "mask_iou",
+    "centroid_error_px",
+    "spatial_iou",
+    "spatiotemporal_iou",
+    "weighted_spatial_iou",
+]
 
 
-def definitions(physics: PhysicsParams, consistency: ConsistencyParams, tokenizer: str | None, models: list[str]) -> dict[str, str]:
+def definitions(
+    physics: PhysicsParams, consistency: ConsistencyParams, tokenizer: str | None, models: list[str]
+) -> dict[str, str]:
     """Every protocol choice and parameter, as (topic, sentence) pairs for the report."""
     motion, pose = MotionMaskParams(**physics.motion_masks), consistency.pose_criteria
     return {
@@ -114,22 +138,58 @@ def markdown_report(physics: pd.DataFrame, geometry: pd.DataFrame, notes: dict[s
     """A readable report: the tables with their intervals, which baselines each model beats, then the definitions (`definitions`)."""
     metrics = [name for name in (*metric_columns(physics), SCORE) if name in physics.columns]
     overall = physics[physics["scenario"] == ALL_SCENARIOS]
-    parts = ["# Evaluation: physics alignment and 3D consistency", "", INTRODUCTION, "", "## Physics alignment (all scenarios)", ""]
+    parts = [
+        "# Evaluation: physics alignment and 3D consistency",
+        "",
+        INTRODUCTION,
+        "",
+        "## Physics alignment (all scenarios)",
+        "",
+    ]
     if overall.empty:
         parts += ["No simulated test episode was found: run the simulation pipeline first.", ""]
     for frames in sorted(overall["condition_frames"].unique()):
-        parts += [f"### {frames} condition frame(s)", "", markdown_table(overall[overall["condition_frames"] == frames], ["source", "kind", *metrics, "episodes"]), ""]
+        parts += [
+            f"### {frames} condition frame(s)",
+            "",
+            markdown_table(overall[overall["condition_frames"] == frames], ["source", "kind", *metrics, "episodes"]),
+            "",
+        ]
     if not overall.empty:
         per_scenario = physics[physics["scenario"] != ALL_SCENARIOS]
         variance = per_scenario[per_scenario["source"] == PHYSICAL_VARIANCE]
         parts += ["## Physical variance per scenario", ""]
-        parts += ["How far two takes of the same experiment disagree (the second take set up again with a real rig's repeatability):", ""]
-        parts += [markdown_table(variance, ["scenario", "condition_frames", *VARIANCE_METRICS, "episodes"]) if not variance.empty else "No episode has a second take.", ""]
-        parts += ["## Per scenario", "", markdown_table(per_scenario[per_scenario["source"] != GROUND_TRUTH], ["source", "scenario", "condition_frames", *PER_SCENARIO_METRICS]), ""]
+        parts += [
+            "How far two takes of the same experiment disagree (the second take set up again with a real rig's repeatability):",
+            "",
+        ]
+        parts += [
+            markdown_table(variance, ["scenario", "condition_frames", *VARIANCE_METRICS, "episodes"])
+            if not variance.empty
+            else "No episode has a second take.",
+            "",
+        ]
+        parts += [
+            "## Per scenario",
+            "",
+            markdown_table(
+                per_scenario[per_scenario["source"] != GROUND_TRUTH],
+                ["source", "scenario", "condition_frames", *PER_SCENARIO_METRICS],
+            ),
+            "",
+        ]
     wins = baseline_comparison(physics)
     parts += ["## Which baselines does each model beat? (all scenarios, 95% intervals)", ""]
-    parts += ["A model *beats* a baseline only where the two intervals do not overlap; overlapping intervals are a tie.", ""]
-    parts += [markdown_table(wins, list(wins.columns)) if not wins.empty else "No world model was evaluated: only baselines and references.", ""]
+    parts += [
+        "A model *beats* a baseline only where the two intervals do not overlap; overlapping intervals are a tie.",
+        "",
+    ]
+    parts += [
+        markdown_table(wins, list(wins.columns))
+        if not wins.empty
+        else "No world model was evaluated: only baselines and references.",
+        "",
+    ]
     parts += ["## 3D consistency (orbit, 128×128)", ""]
     if geometry.empty:
         parts += ["No orbit test episode with a hires view was found.", ""]

@@ -26,7 +26,14 @@ import pandas as pd
 
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
 from cosmos_flow.evaluation.geometry import STATUS_FEW_MATCHES, STATUS_STATIC
-from cosmos_flow.evaluation.intervals import RESAMPLES, episode_means, intervals_overlap, percentile_interval, resampled_means, stratified_resamples
+from cosmos_flow.evaluation.intervals import (
+    RESAMPLES,
+    episode_means,
+    intervals_overlap,
+    percentile_interval,
+    resampled_means,
+    stratified_resamples,
+)
 from cosmos_flow.evaluation.physics import HIGHER_IS_BETTER, PHYSICAL_VARIANCE, PHYSICS_METRICS, physics_iq_score
 
 ALL_SCENARIOS = "all"
@@ -34,7 +41,12 @@ KIND_ORDER = {"reference": 0, "baseline": 1, "model": 2}
 SCORE = "physics_iq_score"
 LOW, HIGH = "_ci_low", "_ci_high"
 GEOMETRY_MEANS = ("sampson_error", "pose_success_rate", "rotation_error_deg", "translation_error_deg")
-GEOMETRY_HIGHER_IS_BETTER = {"sampson_error": False, "pose_success_rate": True, "rotation_error_deg": False, "translation_error_deg": False}
+GEOMETRY_HIGHER_IS_BETTER = {
+    "sampson_error": False,
+    "pose_success_rate": True,
+    "rotation_error_deg": False,
+    "translation_error_deg": False,
+}
 
 
 def metric_columns(rows: pd.DataFrame) -> list[str]:
@@ -57,12 +69,19 @@ def _psnr(mse: np.ndarray) -> np.ndarray:
 
 def _episode_values(group: pd.DataFrame, episodes: pd.Index, metrics: list[str]) -> np.ndarray:
     """(episodes, metrics) values of one source, NaN for an episode the source lacks."""
-    return group.drop_duplicates("episode_id").set_index("episode_id")[metrics].reindex(episodes).to_numpy(dtype=np.float64)
+    return (
+        group.drop_duplicates("episode_id")
+        .set_index("episode_id")[metrics]
+        .reindex(episodes)
+        .to_numpy(dtype=np.float64)
+    )
 
 
 def _summaries(group: pd.DataFrame, metrics: list[str], resamples: int, seed: int) -> list[dict]:
     """One record per source of one scenario-and-conditioning group: means, intervals and the score."""
-    episodes_table = group[["episode_id", "scenario"]].drop_duplicates("episode_id").sort_values(["scenario", "episode_id"])
+    episodes_table = (
+        group[["episode_id", "scenario"]].drop_duplicates("episode_id").sort_values(["scenario", "episode_id"])
+    )
     episodes = pd.Index(episodes_table["episode_id"])
     draws = stratified_resamples(episodes_table["scenario"].to_numpy(), resamples, seed)
     summaries, point_means, boot_means = [], {}, {}
@@ -72,13 +91,23 @@ def _summaries(group: pd.DataFrame, metrics: list[str], resamples: int, seed: in
         boot = pd.DataFrame(resampled_means(values, draws), columns=metrics)
         means["psnr"], boot["psnr"] = float(_psnr(means["mse"])), _psnr(boot["mse"].to_numpy())
         point_means[source], boot_means[source] = means, boot
-        summaries.append({"source": source, "kind": kind, "seconds_per_episode": float(rows["seconds"].mean()), "episodes": int(rows["episode_id"].nunique())})
+        summaries.append(
+            {
+                "source": source,
+                "kind": kind,
+                "seconds_per_episode": float(rows["seconds"].mean()),
+                "episodes": int(rows["episode_id"].nunique()),
+            }
+        )
     for record in summaries:
         source = record["source"]
         means, boot = point_means[source], boot_means[source]
         if PHYSICAL_VARIANCE in point_means:
             means[SCORE] = physics_iq_score(means, point_means[PHYSICAL_VARIANCE])
-            boot[SCORE] = physics_iq_score({name: boot[name].to_numpy() for name in boot}, {name: boot_means[PHYSICAL_VARIANCE][name].to_numpy() for name in boot})
+            boot[SCORE] = physics_iq_score(
+                {name: boot[name].to_numpy() for name in boot},
+                {name: boot_means[PHYSICAL_VARIANCE][name].to_numpy() for name in boot},
+            )
         else:
             means[SCORE], boot[SCORE] = math.nan, np.full(len(boot), math.nan)
         low, high = percentile_interval(boot.to_numpy())
@@ -90,23 +119,45 @@ def _summaries(group: pd.DataFrame, metrics: list[str], resamples: int, seed: in
 def physics_table(rows: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0) -> pd.DataFrame:
     """One row per source × scenario × condition frames (plus scenario "all"): means, 95% intervals, the score."""
     metrics = metric_columns(rows) if not rows.empty else list(PHYSICS_METRICS)
-    columns = ["source", "kind", "scenario", "condition_frames"] + [name + suffix for name in (*metrics, SCORE) for suffix in ("", LOW, HIGH)] + ["seconds_per_episode", "episodes"]
+    columns = (
+        ["source", "kind", "scenario", "condition_frames"]
+        + [name + suffix for name in (*metrics, SCORE) for suffix in ("", LOW, HIGH)]
+        + ["seconds_per_episode", "episodes"]
+    )
     if rows.empty:
         return pd.DataFrame(columns=columns)
     records = []
     for frames, at_k in rows.groupby("condition_frames", sort=True):
-        groups = [(scenario, at_k[at_k["scenario"] == scenario]) for scenario in dict.fromkeys(at_k["scenario"])] + [(ALL_SCENARIOS, at_k)]
+        groups = [(scenario, at_k[at_k["scenario"] == scenario]) for scenario in dict.fromkeys(at_k["scenario"])] + [
+            (ALL_SCENARIOS, at_k)
+        ]
         for scenario, group in groups:
-            records += [record | {"scenario": scenario, "condition_frames": frames} for record in _summaries(group, metrics, resamples, seed)]
+            records += [
+                record | {"scenario": scenario, "condition_frames": frames}
+                for record in _summaries(group, metrics, resamples, seed)
+            ]
     table = pd.DataFrame(records)[columns]
     order = table["kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
-    return table.assign(_order=order).sort_values(["condition_frames", "scenario", "_order", "source"], kind="stable").drop(columns="_order").reset_index(drop=True)
+    return (
+        table.assign(_order=order)
+        .sort_values(["condition_frames", "scenario", "_order", "source"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
 
 
 def geometry_table(rows: pd.DataFrame, resamples: int = RESAMPLES, seed: int = 0) -> pd.DataFrame:
     """One row per 3D-consistency source: means over videos with 95% intervals, match counts and notes."""
     columns = ["source", "kind", "stage"] + [name + suffix for name in GEOMETRY_MEANS for suffix in ("", LOW, HIGH)]
-    columns += ["matches_per_pair", "videos", "videos_translation_defined", "static_videos", "insufficient_match_videos", "seconds_per_video", "note"]
+    columns += [
+        "matches_per_pair",
+        "videos",
+        "videos_translation_defined",
+        "static_videos",
+        "insufficient_match_videos",
+        "seconds_per_video",
+        "note",
+    ]
     if rows.empty:
         return pd.DataFrame(columns=columns)
     # A CSV round trip reads the empty stage of references and baselines as NaN: make it "" again.
@@ -139,7 +190,9 @@ def _geometry_note(record: dict) -> str:
     """Why a 3D row's numbers must be read with care: a still video, or too few matches."""
     notes = []
     if record["static_videos"]:
-        notes.append(f"static in {record['static_videos']}/{record['videos']} videos: nothing moves, so Sampson error is trivially 0 and no pose is recovered")
+        notes.append(
+            f"static in {record['static_videos']}/{record['videos']} videos: nothing moves, so Sampson error is trivially 0 and no pose is recovered"
+        )
     if record["insufficient_match_videos"]:
         notes.append(f"insufficient matches in {record['insufficient_match_videos']}/{record['videos']} videos")
     if math.isnan(record["sampson_error"]):
@@ -177,9 +230,16 @@ def flat_metrics(physics: pd.DataFrame, geometry: pd.DataFrame) -> dict[str, flo
     for row in geometry.itertuples(index=False):
         for name in (*GEOMETRY_MEANS, "matches_per_pair"):
             put(f"geometry.{row.source}", row, name)
-    metrics["physics_episodes"] = float(physics.loc[physics["scenario"] == ALL_SCENARIOS, "episodes"].max()) if len(physics) else 0.0
+    metrics["physics_episodes"] = (
+        float(physics.loc[physics["scenario"] == ALL_SCENARIOS, "episodes"].max()) if len(physics) else 0.0
+    )
     metrics["geometry_videos"] = float(geometry["videos"].max()) if len(geometry) else 0.0
-    metrics["world_models"] = float(len(set(physics.loc[physics["kind"] == "model", "source"]) | set(geometry.loc[geometry["kind"] == "model", "source"])))
+    metrics["world_models"] = float(
+        len(
+            set(physics.loc[physics["kind"] == "model", "source"])
+            | set(geometry.loc[geometry["kind"] == "model", "source"])
+        )
+    )
     return metrics
 
 
@@ -204,7 +264,10 @@ def baseline_comparison(physics: pd.DataFrame) -> pd.DataFrame:
                 if pd.isna(rows.loc[model, metric]) or not comparable:
                     continue
                 verdicts = {name: _verdict(rows.loc[model], rows.loc[name], metric) for name in comparable}
-                listed = {verdict: ", ".join(name for name, said in verdicts.items() if said == verdict) or "-" for verdict in ("beats", "ties", "loses_to")}
+                listed = {
+                    verdict: ", ".join(name for name, said in verdicts.items() if said == verdict) or "-"
+                    for verdict in ("beats", "ties", "loses_to")
+                }
                 records.append({"model": model, "condition_frames": frames, "metric": metric} | listed)
     return pd.DataFrame(records, columns=["model", "condition_frames", "metric", "beats", "ties", "loses_to"])
 

@@ -71,7 +71,16 @@ CONTRACTS: dict[str, dict[str, str]] = {
 }
 
 VIDEO_SOURCES = ("user", "sample", "sim")
-REJECT_REASONS = ("too_short", "static", "abrupt_motion", "low_quality", "text_overlay", "unwanted_type", "duplicate", "decode_error")
+REJECT_REASONS = (
+    "too_short",
+    "static",
+    "abrupt_motion",
+    "low_quality",
+    "text_overlay",
+    "unwanted_type",
+    "duplicate",
+    "decode_error",
+)
 
 
 class ContractError(ValueError):

@@ -71,11 +71,15 @@ def _attach_episodes(table: pd.DataFrame, episodes: pd.DataFrame | None) -> pd.D
     """Add split, scenario and frames_path from the episode each sim clip shows (null where none)."""
     if episodes is None or episodes.empty:
         return table.assign(split=None, scenario=None, frames_path=None)
-    listed = episodes[["episode_id", "split", "scenario", "path", "caption"]].rename(columns={"path": "episode_path", "caption": "episode_caption"})
+    listed = episodes[["episode_id", "split", "scenario", "path", "caption"]].rename(
+        columns={"path": "episode_path", "caption": "episode_caption"}
+    )
     table = table.merge(listed, on="episode_id", how="left", validate="many_to_one")
     is_sim = table["source"].eq("sim").fillna(False).astype(bool) & table["episode_path"].notna()
     table.loc[~is_sim, ["split", "scenario", "episode_path"]] = None
-    table["frames_path"] = [str(Path(folder) / EPISODE_FRAMES_FILE) if isinstance(folder, str) else None for folder in table["episode_path"]]
+    table["frames_path"] = [
+        str(Path(folder) / EPISODE_FRAMES_FILE) if isinstance(folder, str) else None for folder in table["episode_path"]
+    ]
     # The curation caption normally equals the episode's; the episode's fills in where it is missing.
     table["caption"] = table["caption"].fillna(table["episode_caption"].where(is_sim))
     return table
@@ -96,7 +100,9 @@ def _video_splits(video_ids: list[str], test_fraction: float, seed: int) -> list
     else:
         num_test = 0
     if len(videos) == 1 and test_fraction > 0:
-        log.warning("only one source video outside the simulation episodes: all its clips go to train, none held out for test")
+        log.warning(
+            "only one source video outside the simulation episodes: all its clips go to train, none held out for test"
+        )
     ranked = sorted(videos, key=lambda video_id: hashlib.sha256(f"{seed}:{video_id}".encode()).hexdigest())
     test_videos = set(ranked[:num_test])
     return ["test" if video_id in test_videos else "train" for video_id in video_ids]
@@ -122,7 +128,9 @@ def load_clip_frames(row: Mapping, max_short_side: int | None, max_frames: int |
     return read_frames(row["path"], end=max_frames, size=_shrunk_size(info.width, info.height, max_short_side))
 
 
-def load_clip_object_masks(row: Mapping, max_short_side: int | None, max_frames: int | None = None) -> np.ndarray | None:
+def load_clip_object_masks(
+    row: Mapping, max_short_side: int | None, max_frames: int | None = None
+) -> np.ndarray | None:
     """A simulated clip's object masks as bool (T, H, W) (True where the simulator's `seg` shows an
     object), sized like `load_clip_frames` gives its frames; None for a clip without ground truth
     (real ones, or frames saved without `seg`)."""
@@ -136,7 +144,9 @@ def load_clip_object_masks(row: Mapping, max_short_side: int | None, max_frames:
     size = _shrunk_size(objects.shape[2], objects.shape[1], max_short_side)
     if size is None:
         return objects
-    return np.stack([cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for mask in objects]).astype(bool)
+    return np.stack(
+        [cv2.resize(mask.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) for mask in objects]
+    ).astype(bool)
 
 
 def _shrunk_size(width: int, height: int, max_short_side: int | None) -> tuple[int, int] | None:

@@ -62,7 +62,12 @@ def clips_expectations(min_clip_s: float) -> list:
         gxe.ExpectColumnValuesToBeBetween(column="text_score", min_value=0, max_value=1),
         gxe.ExpectColumnValuesToBeBetween(column="motion_score", min_value=0),
         # Simulation episodes are whole, single-shot clips by construction and may be shorter.
-        gxe.ExpectColumnValuesToBeBetween(column="duration_s", min_value=min_clip_s - 1e-6, row_condition='kept == True and source != "sim"', condition_parser="pandas"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="duration_s",
+            min_value=min_clip_s - 1e-6,
+            row_condition='kept == True and source != "sim"',
+            condition_parser="pandas",
+        ),
     ]
 
 
@@ -72,11 +77,15 @@ def validate(frame: pd.DataFrame, name: str, expectations: list) -> None:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # one line per run, not per metric
     batch = context.data_sources.add_pandas(name).add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
     suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite", expectations=expectations))
-    validation = context.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_validation", data=batch, suite=suite))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{name}_validation", data=batch, suite=suite)
+    )
     result = validation.run(batch_parameters={"dataframe": frame})
     failures = [_describe_failure(item) for item in result.results if not item.success]
     if failures:
-        raise ManifestValidationError(f"the {name} manifest failed {len(failures)} expectation(s):\n  " + "\n  ".join(failures))
+        raise ManifestValidationError(
+            f"the {name} manifest failed {len(failures)} expectation(s):\n  " + "\n  ".join(failures)
+        )
     log.info("the %s manifest passed %d expectations over %d rows", name, len(result.results), len(frame))
 
 

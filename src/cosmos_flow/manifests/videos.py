@@ -26,7 +26,9 @@ class VideoSource:
             raise ValueError(f"video source must be one of {VIDEO_SOURCES}, got {self.source!r}")
 
 
-def build_videos_manifest(sources: Iterable[VideoSource], stage: str = "ingest", progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_videos_manifest(
+    sources: Iterable[VideoSource], stage: str = "ingest", progress: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Probe every source; return (videos manifest, quarantine table).
 
     A file that cannot be read never stops the run: it gets a quarantine row whose reason is a
@@ -45,14 +47,22 @@ def build_videos_manifest(sources: Iterable[VideoSource], stage: str = "ingest",
             quarantine.append({"path": path, "stage": stage, "reason": error.sentence})
             continue
         except OSError as error:
-            quarantine.append({"path": path, "stage": stage, "reason": f"{item.path.name} cannot be read ({error.strerror or error})."})
+            quarantine.append(
+                {
+                    "path": path,
+                    "stage": stage,
+                    "reason": f"{item.path.name} cannot be read ({error.strerror or error}).",
+                }
+            )
             continue
         if video_id in kept_by_id:
             reason = f"{item.path.name} has the same content as {kept_by_id[video_id]}, which was kept."
             quarantine.append({"path": path, "stage": stage, "reason": reason})
             continue
         kept_by_id[video_id] = path
-        videos.append({**info.to_dict(), "video_id": video_id, "path": path, "source": item.source, "episode_id": item.episode_id})
+        videos.append(
+            {**info.to_dict(), "video_id": video_id, "path": path, "source": item.source, "episode_id": item.episode_id}
+        )
     videos_table = conform(pd.DataFrame(videos), "videos") if videos else empty_table("videos")
     quarantine_table = conform(pd.DataFrame(quarantine), "quarantine") if quarantine else empty_table("quarantine")
     return videos_table, quarantine_table

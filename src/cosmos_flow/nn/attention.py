@@ -153,20 +153,27 @@ class Attention(nn.Module):
             if cache is not None:
                 k, v = cache.append(k, v)
         mask, is_causal, empty_rows = self._mask(q.shape[2], k.shape[2], causal, context_mask, x.device)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=is_causal, enable_gqa=self.kv_heads != self.heads)
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, is_causal=is_causal, enable_gqa=self.kv_heads != self.heads
+        )
         if empty_rows is not None:
             out = out.masked_fill(empty_rows[:, None, None, None], 0.0)
         return self.to_out(out.transpose(1, 2).flatten(2))
 
     def queries_keys_values(
-        self, x: torch.Tensor, context: torch.Tensor | None = None, rope: tuple[torch.Tensor, torch.Tensor] | None = None
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        rope: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Queries [B, heads, L, head_dim], keys and values [B, kv_heads, S, head_dim]; queries and keys QK-normed and rotated by `rope`."""
         heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
         if self.is_cross:
             k, v = self.to_kv(context).unflatten(-1, (2 * kv_heads, head_dim)).chunk(2, dim=2)
             return self.queries(x), self.k_norm(k).transpose(1, 2), v.transpose(1, 2)
-        qk, v = self.to_qkv(x).unflatten(-1, (heads + 2 * kv_heads, head_dim)).split([heads + kv_heads, kv_heads], dim=2)
+        qk, v = (
+            self.to_qkv(x).unflatten(-1, (heads + 2 * kv_heads, head_dim)).split([heads + kv_heads, kv_heads], dim=2)
+        )
         # Queries and keys are normalized and rotated as one tensor: half the calls of doing each alone.
         qk = self.qk_norm(qk).transpose(1, 2)
         if rope is not None:
@@ -202,6 +209,10 @@ class Attention(nn.Module):
             if context is None:
                 raise ValueError("this is a cross-attention layer: pass context=[B, S, context_dim]")
             if rope is not None or causal:
-                raise ValueError("rope and causal apply to self-attention only; a cross-attention layer takes context, context_mask and a cache")
+                raise ValueError(
+                    "rope and causal apply to self-attention only; a cross-attention layer takes context, context_mask and a cache"
+                )
         elif context is not None or context_mask is not None:
-            raise ValueError("this is a self-attention layer: build Attention(..., context_dim=...) to attend to a context")
+            raise ValueError(
+                "this is a self-attention layer: build Attention(..., context_dim=...) to attend to a context"
+            )

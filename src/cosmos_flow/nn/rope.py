@@ -24,7 +24,9 @@ class RoPE3D(nn.Module):
         super().__init__()
         split = split_dims(head_dim) if split is None else tuple(int(part) for part in split)
         if len(split) != 3 or sum(split) != head_dim or any(part < 0 or part % 2 for part in split):
-            raise ValueError(f"split must be three even channel counts (t, h, w) summing to head_dim={head_dim}, got {split}")
+            raise ValueError(
+                f"split must be three even channel counts (t, h, w) summing to head_dim={head_dim}, got {split}"
+            )
         self.head_dim = head_dim
         self.split = split
         # One frequency per channel pair; non-persistent, so no state_dict entry, but they follow .to(device).
@@ -32,7 +34,9 @@ class RoPE3D(nn.Module):
             frequencies = base ** (-torch.arange(0, axis_dim, 2, dtype=torch.float32) / max(axis_dim, 1))
             self.register_buffer(f"frequencies_{axis}", frequencies, persistent=False)
 
-    def forward(self, grid: tuple[int, int, int], offset_t: int = 0, fps_scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, grid: tuple[int, int, int], offset_t: int = 0, fps_scale: float = 1.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """(cos, sin), each Float[t*h*w, head_dim], for the tokens of `grid` flattened in (t, h, w) order.
 
         offset_t: the time coordinate of the grid's first frame; fps_scale multiplies time coordinates.
@@ -48,7 +52,9 @@ class RoPE3D(nn.Module):
         positions = positions.to(self.frequencies_t.device, torch.float32)
         scales = (fps_scale, 1.0, 1.0)
         frequencies = (self.frequencies_t, self.frequencies_h, self.frequencies_w)
-        angles = torch.cat([positions[:, axis, None] * scale * frequencies[axis][None, :] for axis, scale in enumerate(scales)], dim=-1)
+        angles = torch.cat(
+            [positions[:, axis, None] * scale * frequencies[axis][None, :] for axis, scale in enumerate(scales)], dim=-1
+        )
         # Channel pairs (i, i + half) share an angle; the sine is negated on the first half of
         # the pair (the sign of rotate-half's -x[i + half]), so `apply_rope` needs no extra ops.
         return torch.cat([angles, angles], dim=-1).cos(), torch.cat([-angles.sin(), angles.sin()], dim=-1)

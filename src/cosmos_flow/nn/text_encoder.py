@@ -47,11 +47,15 @@ class TextEncoder(nn.Module):
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
         if path is None:
             if kind == "t5":
-                raise ValueError("a T5 text encoder needs path= a local folder holding the T5 encoder and its tokenizer")
+                raise ValueError(
+                    "a T5 text encoder needs path= a local folder holding the T5 encoder and its tokenizer"
+                )
             path = bundled_minilm_path()
         path = Path(path)
         if not (path / "config.json").is_file():
-            raise ValueError(f"{path} is not a local {kind} model folder (no config.json there); pass the folder that holds the model files")
+            raise ValueError(
+                f"{path} is not a local {kind} model folder (no config.json there); pass the folder that holds the model files"
+            )
         self.kind, self.path, self.max_tokens = kind, path, max_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model_class = T5EncoderModel if kind == "t5" else AutoModel
@@ -77,7 +81,9 @@ class TextEncoder(nn.Module):
         """Token embeddings Float[B, max_tokens, dim] (zero on padding) and mask Bool[B, max_tokens] (True on real tokens)."""
         check_captions(captions)
         device = next(self.model.parameters()).device
-        tokens = self.tokenizer(list(captions), padding="max_length", truncation=True, max_length=self.max_tokens, return_tensors="pt")
+        tokens = self.tokenizer(
+            list(captions), padding="max_length", truncation=True, max_length=self.max_tokens, return_tensors="pt"
+        )
         input_ids, attention_mask = tokens["input_ids"].to(device), tokens["attention_mask"].to(device)
         hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
         mask = attention_mask.bool()
@@ -90,7 +96,9 @@ def check_captions(captions: Iterable[str]) -> None:
     ValueError even for wrong types (not TypeError): callers catch one error type for any prompt they cannot use.
     """
     if isinstance(captions, str) or not isinstance(captions, list | tuple):
-        raise ValueError(f"captions must be a list of strings, got {type(captions).__name__}; wrap a single prompt as [prompt]")  # noqa: TRY004
+        raise ValueError(
+            f"captions must be a list of strings, got {type(captions).__name__}; wrap a single prompt as [prompt]"
+        )  # noqa: TRY004
     if not captions:
         raise ValueError("captions is empty; pass at least one prompt")
     for index, caption in enumerate(captions):
@@ -106,7 +114,9 @@ def build_text_encoder(spec: dict[str, Any] | None) -> TextEncoder:
     unknown = set(spec) - {"kind", "path", "max_tokens"}
     if unknown:
         raise ValueError(f"unknown text encoder settings {sorted(unknown)}; use only kind, path and max_tokens")
-    return TextEncoder(path=spec.get("path"), kind=spec.get("kind", "minilm"), max_tokens=int(spec.get("max_tokens", 32)))
+    return TextEncoder(
+        path=spec.get("path"), kind=spec.get("kind", "minilm"), max_tokens=int(spec.get("max_tokens", 32))
+    )
 
 
 class CaptionEmbeddings:
@@ -115,8 +125,18 @@ class CaptionEmbeddings:
     embeddings Float[N, max_tokens, dim] and mask Bool[N, max_tokens] hold one row per caption in `captions`.
     """
 
-    def __init__(self, captions: list[str], embeddings: torch.Tensor, mask: torch.Tensor, encoder_spec: dict[str, Any] | None = None):
-        if len(set(captions)) != len(captions) or embeddings.shape[0] != len(captions) or mask.shape != embeddings.shape[:2]:
+    def __init__(
+        self,
+        captions: list[str],
+        embeddings: torch.Tensor,
+        mask: torch.Tensor,
+        encoder_spec: dict[str, Any] | None = None,
+    ):
+        if (
+            len(set(captions)) != len(captions)
+            or embeddings.shape[0] != len(captions)
+            or mask.shape != embeddings.shape[:2]
+        ):
             raise ValueError("captions must be unique, with one row of embeddings and mask per caption")
         self.captions = list(captions)
         self.embeddings = embeddings
@@ -149,7 +169,9 @@ class CaptionEmbeddings:
         path.parent.mkdir(parents=True, exist_ok=True)
         # safetensors metadata is str -> str: the captions travel as JSON beside the tensors.
         metadata = {"captions": json.dumps(self.captions), "encoder": json.dumps(self.encoder_spec)}
-        save_file({"embeddings": self.embeddings.contiguous(), "mask": self.mask.contiguous()}, str(path), metadata=metadata)
+        save_file(
+            {"embeddings": self.embeddings.contiguous(), "mask": self.mask.contiguous()}, str(path), metadata=metadata
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> CaptionEmbeddings:
@@ -158,5 +180,12 @@ class CaptionEmbeddings:
         with safe_open(str(path), framework="pt") as archive:
             metadata = archive.metadata() or {}
             if "captions" not in metadata:
-                raise ValueError(f"{path} holds no caption list in its metadata; it was not written by CaptionEmbeddings.save")
-            return cls(json.loads(metadata["captions"]), archive.get_tensor("embeddings"), archive.get_tensor("mask"), json.loads(metadata.get("encoder", "{}")))
+                raise ValueError(
+                    f"{path} holds no caption list in its metadata; it was not written by CaptionEmbeddings.save"
+                )
+            return cls(
+                json.loads(metadata["captions"]),
+                archive.get_tensor("embeddings"),
+                archive.get_tensor("mask"),
+                json.loads(metadata.get("encoder", "{}")),
+            )

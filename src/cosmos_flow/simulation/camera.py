@@ -81,7 +81,9 @@ def projection_gl(lens: Lens, width: int, height: int) -> np.ndarray:
     )
 
 
-def project(points_world: np.ndarray, intrinsics: np.ndarray, world_to_camera: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def project(
+    points_world: np.ndarray, intrinsics: np.ndarray, world_to_camera: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Pixel coordinates (N, 2) and camera depths (N,) of world points (N, 3)."""
     points = np.asarray(points_world, dtype=np.float64).reshape(-1, 3)
     camera = (world_to_camera[:3, :3] @ points.T + world_to_camera[:3, 3:4]).T
@@ -98,6 +100,8 @@ def relative_motion(world_to_camera_a: np.ndarray, world_to_camera_b: np.ndarray
     if angle < 1e-9:
         axis_angle = np.zeros(3)
     else:
-        axis = np.array([rotation[2, 1] - rotation[1, 2], rotation[0, 2] - rotation[2, 0], rotation[1, 0] - rotation[0, 1]])
+        axis = np.array(
+            [rotation[2, 1] - rotation[1, 2], rotation[0, 2] - rotation[2, 0], rotation[1, 0] - rotation[0, 1]]
+        )
         axis_angle = axis / (2 * np.sin(angle)) * angle
     return np.concatenate([relative[:3, 3], axis_angle])

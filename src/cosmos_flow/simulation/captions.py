@@ -47,7 +47,9 @@ class _Facts:
         return self.scene.objects[object_id].name
 
     def displacement(self, object_id: int) -> np.ndarray:
-        return self.last.loc[object_id, ["x", "y", "z"]].to_numpy(float) - self.first.loc[object_id, ["x", "y", "z"]].to_numpy(float)
+        return self.last.loc[object_id, ["x", "y", "z"]].to_numpy(float) - self.first.loc[
+            object_id, ["x", "y", "z"]
+        ].to_numpy(float)
 
     def moved(self, object_id: int) -> bool:
         return float(np.linalg.norm(self.displacement(object_id))) >= MOVED_M
@@ -118,7 +120,10 @@ def _drop(facts: _Facts) -> str:
 
 def _collide(facts: _Facts) -> str:
     striker, others = 0, list(range(1, len(facts.scene.objects)))
-    stacked = all(facts.scene.objects[i].shape == "box" for i in others) and len({round(facts.scene.objects[i].position[0], 3) for i in others}) == 1
+    stacked = (
+        all(facts.scene.objects[i].shape == "box" for i in others)
+        and len({round(facts.scene.objects[i].position[0], 3) for i in others}) == 1
+    )
     group = _listing([_with_article(facts.name(i)) for i in others])
     if stacked:
         group = f"a stack of {group}"
@@ -146,7 +151,9 @@ def _ramp(facts: _Facts) -> str:
             outcomes.append(f"the {facts.name(i)} stays where it is")
             continue
         verb = "slides" if facts.scene.objects[i].shape == "box" else "rolls"
-        reached = facts.impacts(i, FLOOR_ID) > 0 or any({s.body_a, s.body_b} == {i, RAMP_ID} for s in facts.episode.separations)
+        reached = facts.impacts(i, FLOOR_ID) > 0 or any(
+            {s.body_a, s.body_b} == {i, RAMP_ID} for s in facts.episode.separations
+        )
         outcomes.append(f"the {facts.name(i)} {verb} down" + (" onto the floor" if reached else " the ramp"))
     return f"{opening}; {', '.join(outcomes)}"
 
@@ -164,14 +171,18 @@ def _push(facts: _Facts) -> str:
             pushed.append(f"the {facts.name(i)} {facts.screen_direction(facts.displacement(i))}")
         else:  # moved without the pusher touching it: another object knocked it
             knocked.append(f"the {facts.name(i)} is knocked {facts.screen_direction(facts.displacement(i))}")
-    opening = f"a {facts.name(pusher)} " + (f"pushes {_listing(pushed)}" if pushed else "moves without pushing anything")
+    opening = f"a {facts.name(pusher)} " + (
+        f"pushes {_listing(pushed)}" if pushed else "moves without pushing anything"
+    )
     return "; ".join([opening, *knocked, *still])
 
 
 def _orbit(facts: _Facts) -> str:
     names = _listing([_with_article(facts.name(i)) for i in range(len(facts.scene.objects))])
     phrase = camera_phrase(facts.episode, facts.scene.camera.motion)
-    relation = {"orbit": "around", "pan": "across"}.get(facts.scene.camera.motion, "towards" if phrase.endswith(" in") else "away from")
+    relation = {"orbit": "around", "pan": "across"}.get(
+        facts.scene.camera.motion, "towards" if phrase.endswith(" in") else "away from"
+    )
     return f"{phrase} {relation} {names} on a textured floor"
 
 

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pybullet
 
-from cosmos_flow.simulation.camera import gl_matrix_argument, look_at_gl, projection_gl, relative_motion, world_to_camera_cv
+from cosmos_flow.simulation.camera import (
+    gl_matrix_argument,
+    look_at_gl,
+    projection_gl,
+    relative_motion,
+    world_to_camera_cv,
+)
 from cosmos_flow.simulation.scene import ACTION_DIM, FLOOR_COLOUR, ObjectSpec, Scene
 from cosmos_flow.simulation.textures import texture_file
 
@@ -67,7 +73,9 @@ class SimulatedEpisode:
 FLOOR_ID, RAMP_ID = -1, -2
 
 
-def simulate(scene: Scene, num_frames: int, fps: float, substeps: int, resolutions: list[tuple[int, int]]) -> SimulatedEpisode:
+def simulate(
+    scene: Scene, num_frames: int, fps: float, substeps: int, resolutions: list[tuple[int, int]]
+) -> SimulatedEpisode:
     """Run `scene` for `num_frames` frames at `fps` (each frame `substeps` physics steps) and render
     every frame at each (width, height) in `resolutions`. Deterministic for a given scene."""
     client = pybullet.connect(pybullet.DIRECT)
@@ -103,13 +111,21 @@ class _World:
         half = [FLOOR_HALF_SIZE, FLOOR_HALF_SIZE, 0.05]
         colour = [*FLOOR_COLOUR[1], 1.0]
         textured = self.scene.textured_floor
-        visual = self.call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[1, 1, 1, 1] if textured else colour)
+        visual = self.call(
+            pybullet.createVisualShape,
+            pybullet.GEOM_BOX,
+            halfExtents=half,
+            rgbaColor=[1, 1, 1, 1] if textured else colour,
+        )
         collision = self.call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
         floor = self.call(pybullet.createMultiBody, 0, collision, visual, basePosition=[0, 0, -0.05])
         # The texture spans the whole 8 m floor: its blobs of 3-30 cm give features to match at 128 px.
         self.call(pybullet.changeDynamics, floor, -1, restitution=1.0, lateralFriction=0.6)
         if textured:
-            texture = self.call(pybullet.loadTexture, texture_file(FLOOR_COLOUR[1], self.scene.texture_seed, size=1024, contrast=0.8, scales=(24, 96, 256)))
+            texture = self.call(
+                pybullet.loadTexture,
+                texture_file(FLOOR_COLOUR[1], self.scene.texture_seed, size=1024, contrast=0.8, scales=(24, 96, 256)),
+            )
             self.call(pybullet.changeVisualShape, floor, -1, textureUniqueId=texture)
         self.body_to_object[floor] = FLOOR_ID
 
@@ -120,10 +136,14 @@ class _World:
         normal = np.array([np.sin(angle), 0.0, np.cos(angle)])
         centre = np.array([ramp.foot_x, 0.0, 0.0]) + 0.5 * ramp.length * up_slope - 0.5 * ramp.thickness * normal
         half = [ramp.length / 2, ramp.width / 2, ramp.thickness / 2]
-        visual = self.call(pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.75, 0.68, 0.55, 1])
+        visual = self.call(
+            pybullet.createVisualShape, pybullet.GEOM_BOX, halfExtents=half, rgbaColor=[0.75, 0.68, 0.55, 1]
+        )
         collision = self.call(pybullet.createCollisionShape, pybullet.GEOM_BOX, halfExtents=half)
         orientation = [0.0, np.sin(angle / 2), 0.0, np.cos(angle / 2)]
-        body = self.call(pybullet.createMultiBody, 0, collision, visual, basePosition=centre.tolist(), baseOrientation=orientation)
+        body = self.call(
+            pybullet.createMultiBody, 0, collision, visual, basePosition=centre.tolist(), baseOrientation=orientation
+        )
         self.call(pybullet.changeDynamics, body, -1, restitution=0.5, lateralFriction=ramp.friction)
         self.body_to_object[body] = RAMP_ID
 
@@ -136,12 +156,21 @@ class _World:
         return {"radius": radius, "length": height}, {"radius": radius, "height": height}
 
     def _build_object(self, index: int, spec: ObjectSpec) -> int:
-        geometry = {"sphere": pybullet.GEOM_SPHERE, "box": pybullet.GEOM_BOX, "cylinder": pybullet.GEOM_CYLINDER}[spec.shape]
+        geometry = {"sphere": pybullet.GEOM_SPHERE, "box": pybullet.GEOM_BOX, "cylinder": pybullet.GEOM_CYLINDER}[
+            spec.shape
+        ]
         visual_args, collision_args = self._shape_arguments(spec)
         rgba = [1, 1, 1, 1] if spec.textured else [*spec.rgb, 1.0]
         visual = self.call(pybullet.createVisualShape, geometry, rgbaColor=rgba, **visual_args)
         collision = self.call(pybullet.createCollisionShape, geometry, **collision_args)
-        body = self.call(pybullet.createMultiBody, spec.mass, collision, visual, basePosition=list(spec.position), baseOrientation=list(spec.orientation))
+        body = self.call(
+            pybullet.createMultiBody,
+            spec.mass,
+            collision,
+            visual,
+            basePosition=list(spec.position),
+            baseOrientation=list(spec.orientation),
+        )
         # No damping: free flight must follow the equations of motion.
         self.call(
             pybullet.changeDynamics, body, -1,
@@ -162,7 +191,9 @@ class _World:
             return None
         body = self.bodies[pushers[0]]
         start = self.scene.effector_targets[0]
-        return self.call(pybullet.createConstraint, body, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], list(start))
+        return self.call(
+            pybullet.createConstraint, body, -1, -1, -1, pybullet.JOINT_FIXED, [0, 0, 0], [0, 0, 0], list(start)
+        )
 
     # ---- running ------------------------------------------------------------------------------
     def run(self, num_frames: int, substeps: int, resolutions: list[tuple[int, int]]) -> SimulatedEpisode:
@@ -170,7 +201,9 @@ class _World:
         for _ in range(int(round(scene.settle_s / self.dt))):
             self.call(pybullet.stepSimulation)
         views = {height: _ViewRecorder(width, height, num_frames, scene.camera.lens) for width, height in resolutions}
-        world_to_camera = np.stack([world_to_camera_cv(eye, target) for eye, target in zip(scene.camera.eyes, scene.camera.targets)])
+        world_to_camera = np.stack(
+            [world_to_camera_cv(eye, target) for eye, target in zip(scene.camera.eyes, scene.camera.targets)]
+        )
         lookup = self._segmentation_lookup()
         state_rows = []
         contacts = _ContactLog(self)
@@ -184,7 +217,9 @@ class _World:
             for step in range(substeps):
                 if self.pusher_constraint is not None:
                     fraction = (step + 1) / substeps
-                    target = (1 - fraction) * scene.effector_targets[frame] + fraction * scene.effector_targets[frame + 1]
+                    target = (1 - fraction) * scene.effector_targets[frame] + fraction * scene.effector_targets[
+                        frame + 1
+                    ]
                     self.call(pybullet.changeConstraint, self.pusher_constraint, list(target), maxForce=2000)
                 velocities = self._velocities()
                 self.call(pybullet.stepSimulation)
@@ -307,4 +342,6 @@ class _ViewRecorder:
         self.seg[frame] = np.where(seg >= 0, lookup[np.clip(seg, 0, len(lookup) - 1)], -1)
 
     def finish(self) -> RenderedView:
-        return RenderedView(self.width, self.height, self.rgb, self.depth, self.seg, self.lens.intrinsics(self.width, self.height))
+        return RenderedView(
+            self.width, self.height, self.rgb, self.depth, self.seg, self.lens.intrinsics(self.width, self.height)
+        )

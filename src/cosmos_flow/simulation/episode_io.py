@@ -56,7 +56,16 @@ class EpisodeFiles:
     caption: str
 
 
-def write_episode_folder(folder: Path, view, world_to_camera: np.ndarray, fps: float, states: pd.DataFrame, actions: np.ndarray, caption: str, with_video: bool = True) -> None:
+def write_episode_folder(
+    folder: Path,
+    view,
+    world_to_camera: np.ndarray,
+    fps: float,
+    states: pd.DataFrame,
+    actions: np.ndarray,
+    caption: str,
+    with_video: bool = True,
+) -> None:
     """Write one view of an episode (a `RenderedView`) and its ground truth into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     save_npz_reproducibly(folder / FRAMES_FILE, rgb=view.rgb, depth=view.depth, seg=view.seg)

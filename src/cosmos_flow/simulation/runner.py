@@ -31,7 +31,9 @@ class SimulationParams:
     resolution: int = 64  # square frames
     fps: float = 12.0
     substeps: int = 40  # physics steps per frame: 480 Hz at 12 fps
-    episodes: dict[str, dict[str, int]] = field(default_factory=lambda: {name: {"train": 100, "val": 10, "test": 10} for name in SCENARIOS})
+    episodes: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {"train": 100, "val": 10, "test": 10} for name in SCENARIOS}
+    )
     camera_motion: dict[str, str] = field(default_factory=dict)  # scenario -> static|orbit|dolly|pan
     hires_resolution: int = 128  # an extra view for 3D-consistency evaluation ...
     hires_scenarios: list[str] = field(default_factory=lambda: ["orbit"])  # ... of these scenarios ...
@@ -42,10 +44,14 @@ class SimulationParams:
 
     def __post_init__(self):
         if self.num_frames < 1 or (self.num_frames - 1) % 8:
-            raise ValueError(f"simulation.num_frames must be 1 + a multiple of 8 (9, 17, 33, ...), got {self.num_frames}")
+            raise ValueError(
+                f"simulation.num_frames must be 1 + a multiple of 8 (9, 17, 33, ...), got {self.num_frames}"
+            )
         unknown = set(self.episodes) - set(SCENARIOS)
         if unknown:
-            raise ValueError(f"unknown scenario(s) {sorted(unknown)} in simulation.episodes; known: {sorted(SCENARIOS)}")
+            raise ValueError(
+                f"unknown scenario(s) {sorted(unknown)} in simulation.episodes; known: {sorted(SCENARIOS)}"
+            )
         for scenario, motion in self.camera_motion.items():
             if motion not in CAMERA_MOTIONS:
                 raise ValueError(f"simulation.camera_motion.{scenario} must be one of {CAMERA_MOTIONS}, got {motion!r}")
@@ -57,7 +63,9 @@ class SimulationParams:
     def second_take_params(self) -> SecondTakeParams:
         unknown = sorted(set(self.second_take) - set(SecondTakeParams.__dataclass_fields__))
         if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown} under simulation.second_take; known: {sorted(SecondTakeParams.__dataclass_fields__)}")
+            raise ValueError(
+                f"unknown parameter(s) {unknown} under simulation.second_take; known: {sorted(SecondTakeParams.__dataclass_fields__)}"
+            )
         return SecondTakeParams(**self.second_take)
 
 
@@ -70,15 +78,34 @@ def render_episode(plan: EpisodePlan, params: SimulationParams, root: Path) -> d
     episode = simulate(scene, params.num_frames, params.fps, params.substeps, resolutions)
     text = caption(scene, episode)
     folder = root / plan.scenario / plan.episode_id
-    write_episode_folder(folder, episode.views[params.resolution], episode.world_to_camera, params.fps, episode.states, episode.actions, text)
+    write_episode_folder(
+        folder,
+        episode.views[params.resolution],
+        episode.world_to_camera,
+        params.fps,
+        episode.states,
+        episode.actions,
+        text,
+    )
     if hires:
         view = episode.views[params.hires_resolution]
-        write_episode_folder(folder / HIRES_FOLDER, view, episode.world_to_camera, params.fps, episode.states, episode.actions, text)
+        write_episode_folder(
+            folder / HIRES_FOLDER, view, episode.world_to_camera, params.fps, episode.states, episode.actions, text
+        )
     second_take = plan.split in params.second_take_params.splits
     if second_take:
         again = second_take_scene(scene, plan.seed + 1, params.second_take_params)
         take = simulate(again, params.num_frames, params.fps, params.substeps, [size])
-        write_episode_folder(folder / SECOND_TAKE_FOLDER, take.views[params.resolution], take.world_to_camera, params.fps, take.states, take.actions, caption(again, take), with_video=False)
+        write_episode_folder(
+            folder / SECOND_TAKE_FOLDER,
+            take.views[params.resolution],
+            take.world_to_camera,
+            params.fps,
+            take.states,
+            take.actions,
+            caption(again, take),
+            with_video=False,
+        )
     return {
         "episode_id": plan.episode_id,
         "scenario": plan.scenario,
@@ -116,7 +143,9 @@ def render_all(params: SimulationParams, root: str | Path) -> pd.DataFrame:
     jobs = [(plan, params, staging) for plan in plans]
     bar = dict(total=len(jobs), desc="simulating episodes", unit="episode", disable=not params.progress)
     if params.workers > 1:
-        context = multiprocessing.get_context("spawn")  # a clean interpreter per worker: no inherited pybullet or thread state
+        context = multiprocessing.get_context(
+            "spawn"
+        )  # a clean interpreter per worker: no inherited pybullet or thread state
         with ProcessPoolExecutor(max_workers=params.workers, mp_context=context) as pool:
             rows = list(tqdm(pool.map(_render_job, jobs, chunksize=4), **bar))
     else:

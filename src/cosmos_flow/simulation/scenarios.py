@@ -60,18 +60,26 @@ def _resting_height(shape: str, size: tuple[float, ...]) -> float:
     return size[1] / 2
 
 
-def _place_apart(rng, radii: list[float], half_range: float, centre=(0.0, 0.0), gap: float = 0.04) -> list[tuple[float, float]]:
+def _place_apart(
+    rng, radii: list[float], half_range: float, centre=(0.0, 0.0), gap: float = 0.04
+) -> list[tuple[float, float]]:
     """Floor positions for discs of `radii` that don't overlap (rejection sampling, seeded); the
     area grows a little after every 200 failed tries, so crowded draws still get placed."""
     for attempt in range(2000):
         spread = half_range * (1 + 0.1 * (attempt // 200))
         points = [tuple(np.asarray(centre) + rng.uniform(-spread, spread, size=2)) for _ in radii]
-        if all(np.hypot(p[0] - q[0], p[1] - q[1]) >= ri + rj + gap for i, (p, ri) in enumerate(zip(points, radii)) for q, rj in zip(points[i + 1 :], radii[i + 1 :])):
+        if all(
+            np.hypot(p[0] - q[0], p[1] - q[1]) >= ri + rj + gap
+            for i, (p, ri) in enumerate(zip(points, radii))
+            for q, rj in zip(points[i + 1 :], radii[i + 1 :])
+        ):
             return [(float(p[0]), float(p[1])) for p in points]
     raise RuntimeError(f"could not place {len(radii)} objects apart within {half_range} m of {centre}")
 
 
-def camera_path(kind: str, rng, num_frames: int, target, distance: float, yaw_deg: float, pitch_deg: float, lens: Lens | None = None) -> CameraPath:
+def camera_path(
+    kind: str, rng, num_frames: int, target, distance: float, yaw_deg: float, pitch_deg: float, lens: Lens | None = None
+) -> CameraPath:
     """A camera looking at `target` from `distance`, `yaw_deg` around z and `pitch_deg` above the
     floor, moving by `kind`: static, orbit (around the target), dolly (towards or away from it) or
     pan (turning in place). Direction and amount are drawn from `rng`."""
@@ -83,7 +91,14 @@ def camera_path(kind: str, rng, num_frames: int, target, distance: float, yaw_de
     sign = float(rng.choice([-1.0, 1.0])) if kind != "static" else 1.0
 
     def eye_at(yaw_value, distance_value):
-        direction = np.stack([np.cos(pitch) * np.cos(yaw_value), np.cos(pitch) * np.sin(yaw_value), np.full_like(yaw_value, np.sin(pitch))], axis=-1)
+        direction = np.stack(
+            [
+                np.cos(pitch) * np.cos(yaw_value),
+                np.cos(pitch) * np.sin(yaw_value),
+                np.full_like(yaw_value, np.sin(pitch)),
+            ],
+            axis=-1,
+        )
         return target + distance_value[..., None] * direction
 
     yaws = np.full(num_frames, yaw)
@@ -97,7 +112,14 @@ def camera_path(kind: str, rng, num_frames: int, target, distance: float, yaw_de
     if kind == "pan":
         sweep = sign * np.radians(rng.uniform(10, 20)) * progress[:, 0]
         look = target - eyes[0]
-        rotated = np.stack([np.cos(sweep) * look[0] - np.sin(sweep) * look[1], np.sin(sweep) * look[0] + np.cos(sweep) * look[1], np.full(num_frames, look[2])], axis=-1)
+        rotated = np.stack(
+            [
+                np.cos(sweep) * look[0] - np.sin(sweep) * look[1],
+                np.sin(sweep) * look[0] + np.cos(sweep) * look[1],
+                np.full(num_frames, look[2]),
+            ],
+            axis=-1,
+        )
         targets = eyes + rotated
     return CameraPath(eyes=eyes, targets=targets, motion=kind, lens=lens or Lens())
 
@@ -115,7 +137,9 @@ def drop_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
     spots = _place_apart(rng, footprints, 0.3)
     objects = []
     for shape, size, colour, (x, y) in zip(shapes, sizes, _distinct_colours(rng, count), spots):
-        tilt = _quaternion(rng.normal(size=3), float(rng.uniform(0, 0.6))) if shape != "sphere" else (0.0, 0.0, 0.0, 1.0)
+        tilt = (
+            _quaternion(rng.normal(size=3), float(rng.uniform(0, 0.6))) if shape != "sphere" else (0.0, 0.0, 0.0, 1.0)
+        )
         objects.append(ObjectSpec(
             shape=shape, size=size, colour=colour, position=(x, y, float(rng.uniform(0.4, 1.1))), orientation=tilt,
             mass=float(rng.uniform(0.2, 2.0)), restitution=float(rng.uniform(0.2, 0.9) if shape == "sphere" else rng.uniform(0.05, 0.5)),
@@ -142,14 +166,37 @@ def collide_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
         spots = _place_apart(rng, [_footprint(s, z) for s, z in zip(shapes, sizes)], 0.15, centre=(0.2, 0.0))
         for shape, size, colour, (x, y) in zip(shapes, sizes, colours[1:], spots):
             yaw = _quaternion((0, 0, 1), float(rng.uniform(0, np.pi)))
-            objects.append(ObjectSpec(shape, size, colour, (x, y, _resting_height(shape, size)), yaw, mass=float(rng.uniform(0.2, 1.5)), restitution=0.4, friction=0.5))
+            objects.append(
+                ObjectSpec(
+                    shape,
+                    size,
+                    colour,
+                    (x, y, _resting_height(shape, size)),
+                    yaw,
+                    mass=float(rng.uniform(0.2, 1.5)),
+                    restitution=0.4,
+                    friction=0.5,
+                )
+            )
     else:  # a stack of boxes in the striker's path
         height = 0.0
         for colour in colours[1 : 1 + int(rng.integers(2, 4))]:
             half = float(rng.uniform(0.06, 0.09))
-            objects.append(ObjectSpec("box", (half, half, half), colour, (0.15, float(rng.uniform(-0.01, 0.01)), height + half), mass=0.3, restitution=0.2, friction=0.6))
+            objects.append(
+                ObjectSpec(
+                    "box",
+                    (half, half, half),
+                    colour,
+                    (0.15, float(rng.uniform(-0.01, 0.01)), height + half),
+                    mass=0.3,
+                    restitution=0.2,
+                    friction=0.6,
+                )
+            )
             height += 2 * half
-    camera = camera_path(camera_motion, rng, num_frames, (-0.2, 0, 0.12), 1.6, rng.uniform(-110, -70), rng.uniform(20, 35))
+    camera = camera_path(
+        camera_motion, rng, num_frames, (-0.2, 0, 0.12), 1.6, rng.uniform(-110, -70), rng.uniform(20, 35)
+    )
     return Scene("collide", objects, camera, settle_s=0.0)
 
 
@@ -175,8 +222,21 @@ def ramp_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
             offset = size[0]
         distance_up = float(rng.uniform(0.75, 1.0))
         centre = np.array([ramp.foot_x, lane, 0.0]) + distance_up * up_slope + (offset + 0.002) * normal
-        objects.append(ObjectSpec(shape, size, colour, tuple(centre.tolist()), orientation, mass=float(rng.uniform(0.3, 1.5)), restitution=0.2, friction=ramp.friction))
-    camera = camera_path(camera_motion, rng, num_frames, (-0.15, 0, 0.25), 1.8, rng.uniform(-105, -75), rng.uniform(15, 25))
+        objects.append(
+            ObjectSpec(
+                shape,
+                size,
+                colour,
+                tuple(centre.tolist()),
+                orientation,
+                mass=float(rng.uniform(0.3, 1.5)),
+                restitution=0.2,
+                friction=ramp.friction,
+            )
+        )
+    camera = camera_path(
+        camera_motion, rng, num_frames, (-0.15, 0, 0.25), 1.8, rng.uniform(-105, -75), rng.uniform(15, 25)
+    )
     return Scene("ramp", objects, camera, ramp=ramp)
 
 
@@ -186,7 +246,16 @@ def push_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
     sizes = [_random_size(rng, shape) for shape in shapes]
     spots = _place_apart(rng, [_footprint(s, z) for s, z in zip(shapes, sizes)], 0.2)
     objects = [
-        ObjectSpec(shape, size, colour, (x, y, _resting_height(shape, size)), _quaternion((0, 0, 1), float(rng.uniform(0, np.pi))), mass=float(rng.uniform(0.2, 1.0)), restitution=0.1, friction=float(rng.uniform(0.3, 0.7)))
+        ObjectSpec(
+            shape,
+            size,
+            colour,
+            (x, y, _resting_height(shape, size)),
+            _quaternion((0, 0, 1), float(rng.uniform(0, np.pi))),
+            mass=float(rng.uniform(0.2, 1.0)),
+            restitution=0.1,
+            friction=float(rng.uniform(0.3, 0.7)),
+        )
         for shape, size, colour, (x, y) in zip(shapes, sizes, _distinct_colours(rng, count), spots)
     ]
     # The pusher starts behind the first object, clear of the others, and strokes through it.
@@ -196,7 +265,10 @@ def push_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
         heading = float(rng.uniform(0, 2 * np.pi))
         direction = np.array([np.cos(heading), np.sin(heading), 0.0])
         start = goal - (0.25 + _footprint(shapes[0], sizes[0])) * direction
-        clear = all(np.hypot(*(start[:2] - np.asarray(spot))) > _footprint(shape, size) + 0.12 for spot, shape, size in zip(spots[1:], shapes[1:], sizes[1:]))
+        clear = all(
+            np.hypot(*(start[:2] - np.asarray(spot))) > _footprint(shape, size) + 0.12
+            for spot, shape, size in zip(spots[1:], shapes[1:], sizes[1:])
+        )
         if clear:
             break
     start[2] = pusher_half[2] + 0.01
@@ -205,7 +277,17 @@ def push_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
     steps = np.clip(np.arange(num_frames) - wait, 0, None)
     targets = start[None, :] + steps[:, None] * speed_per_frame * direction[None, :]
     flags = (np.arange(num_frames) >= wait).astype(np.float32)
-    pusher = ObjectSpec("box", pusher_half, "dark grey", tuple(start.tolist()), _quaternion((0, 0, 1), heading), mass=5.0, restitution=0.0, friction=0.5, role="pusher")
+    pusher = ObjectSpec(
+        "box",
+        pusher_half,
+        "dark grey",
+        tuple(start.tolist()),
+        _quaternion((0, 0, 1), heading),
+        mass=5.0,
+        restitution=0.0,
+        friction=0.5,
+        role="pusher",
+    )
     camera = camera_path(camera_motion, rng, num_frames, (0, 0, 0.08), 1.3, rng.uniform(-130, -50), rng.uniform(35, 50))
     return Scene("push", [*objects, pusher], camera, effector_targets=targets, push_flags=flags, settle_s=0.3)
 
@@ -216,10 +298,20 @@ def orbit_scene(rng, num_frames: int, camera_motion: str | None = None) -> Scene
     sizes = [_random_size(rng, shape) for shape in shapes]
     spots = _place_apart(rng, [_footprint(s, z) for s, z in zip(shapes, sizes)], 0.35)
     objects = [
-        ObjectSpec(shape, size, colour, (x, y, _resting_height(shape, size)), _quaternion((0, 0, 1), float(rng.uniform(0, np.pi))), mass=1.0, textured=True)
+        ObjectSpec(
+            shape,
+            size,
+            colour,
+            (x, y, _resting_height(shape, size)),
+            _quaternion((0, 0, 1), float(rng.uniform(0, np.pi))),
+            mass=1.0,
+            textured=True,
+        )
         for shape, size, colour, (x, y) in zip(shapes, sizes, _distinct_colours(rng, count), spots)
     ]
-    kind = camera_motion if camera_motion not in (None, "static") else str(rng.choice(["orbit", "orbit", "dolly", "pan"]))
+    kind = (
+        camera_motion if camera_motion not in (None, "static") else str(rng.choice(["orbit", "orbit", "dolly", "pan"]))
+    )
     camera = camera_path(kind, rng, num_frames, (0, 0, 0.1), 1.5, rng.uniform(-180, 180), rng.uniform(35, 50))
     return Scene("orbit", objects, camera, textured_floor=True, texture_seed=int(rng.integers(0, 2**31)), settle_s=0.2)
 

@@ -29,7 +29,18 @@ SHAPE_NOUNS = {"sphere": "ball", "box": "box", "cylinder": "cylinder"}
 # The action vector of every episode (zeros where a family has no such control):
 # end effector displacement this frame (metres, world) and push flag, then the camera's motion to
 # the next frame (translation, axis-angle rotation; camera-frame, OpenCV convention).
-ACTION_NAMES = ("effector_dx", "effector_dy", "effector_dz", "push", "camera_tx", "camera_ty", "camera_tz", "camera_rx", "camera_ry", "camera_rz")
+ACTION_NAMES = (
+    "effector_dx",
+    "effector_dy",
+    "effector_dz",
+    "push",
+    "camera_tx",
+    "camera_ty",
+    "camera_tz",
+    "camera_rx",
+    "camera_ry",
+    "camera_rz",
+)
 ACTION_DIM = len(ACTION_NAMES)
 
 

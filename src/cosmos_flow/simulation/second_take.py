@@ -49,7 +49,9 @@ class SecondTakeParams:
         sigmas = {name: value for name, value in vars(self).items() if name != "splits"}
         negative = sorted(name for name, value in sigmas.items() if not value >= 0)
         if negative:
-            raise ValueError(f"simulation.second_take.{negative[0]} must be zero or positive, got {sigmas[negative[0]]}")
+            raise ValueError(
+                f"simulation.second_take.{negative[0]} must be zero or positive, got {sigmas[negative[0]]}"
+            )
 
 
 def _factor(rng: np.random.Generator, sigma: float) -> float:
@@ -71,16 +73,26 @@ def _yawed(orientation: tuple[float, float, float, float], angle: float) -> tupl
 def _set_up_again(spec: ObjectSpec, rng: np.random.Generator, params: SecondTakeParams) -> ObjectSpec:
     dx, dy = rng.normal(0.0, params.position_sigma_m, 2)
     yaw = np.radians(rng.normal(0.0, params.yaw_sigma_deg))
-    speed, direction = _factor(rng, params.speed_sigma_fraction), np.radians(rng.normal(0.0, params.direction_sigma_deg))
-    friction, restitution = _factor(rng, params.friction_sigma_fraction), _factor(rng, params.restitution_sigma_fraction)
+    speed, direction = (
+        _factor(rng, params.speed_sigma_fraction),
+        np.radians(rng.normal(0.0, params.direction_sigma_deg)),
+    )
+    friction, restitution = (
+        _factor(rng, params.friction_sigma_fraction),
+        _factor(rng, params.restitution_sigma_fraction),
+    )
     x, y, z = spec.position
     moving = any(spec.linear_velocity)
     return replace(
         spec,
         position=(float(x + dx), float(y + dy), float(z)),
         orientation=tuple(float(v) for v in _yawed(spec.orientation, yaw)),
-        linear_velocity=tuple(float(speed * v) for v in _turned_about_z(spec.linear_velocity, direction)) if moving else spec.linear_velocity,
-        angular_velocity=tuple(float(speed * v) for v in _turned_about_z(spec.angular_velocity, direction)) if moving else spec.angular_velocity,
+        linear_velocity=tuple(float(speed * v) for v in _turned_about_z(spec.linear_velocity, direction))
+        if moving
+        else spec.linear_velocity,
+        angular_velocity=tuple(float(speed * v) for v in _turned_about_z(spec.angular_velocity, direction))
+        if moving
+        else spec.angular_velocity,
         friction=spec.friction * friction,
         restitution=min(spec.restitution * restitution, 1.0),
     )

@@ -44,5 +44,13 @@ def plan_episodes(base_seed: int, counts: dict[str, dict[str, int]]) -> list[Epi
             raise ValueError(f"unknown split(s) {sorted(unknown)} for scenario {scenario!r}; use {SPLITS}")
         for split in SPLITS:
             for index in range(int(per_split.get(split, 0))):
-                plans.append(EpisodePlan(f"{scenario}_{split}_{index:04d}", scenario, split, index, episode_seed(base_seed, scenario, split, index)))
+                plans.append(
+                    EpisodePlan(
+                        f"{scenario}_{split}_{index:04d}",
+                        scenario,
+                        split,
+                        index,
+                        episode_seed(base_seed, scenario, split, index),
+                    )
+                )
     return plans

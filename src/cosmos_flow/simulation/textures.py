@@ -35,7 +35,13 @@ def _pattern(rng: np.random.Generator, size: int, scales: tuple[int, ...]) -> np
     return pattern / max(float(pattern.max()), 1e-6)
 
 
-def texture_file(rgb: tuple[float, float, float], seed: int, size: int = 256, contrast: float = 0.5, scales: tuple[int, ...] = (4, 16, 64)) -> str:
+def texture_file(
+    rgb: tuple[float, float, float],
+    seed: int,
+    size: int = 256,
+    contrast: float = 0.5,
+    scales: tuple[int, ...] = (4, 16, 64),
+) -> str:
     """Path of a PNG texture tinted `rgb`, brightness varying by `contrast` around it."""
     key = hashlib.sha256(repr((rgb, seed, size, contrast, scales)).encode()).hexdigest()[:16]
     path = _texture_folder() / f"{key}.png"

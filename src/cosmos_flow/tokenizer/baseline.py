@@ -25,10 +25,14 @@ def baseline_size(video_size: tuple[int, int, int], latent_shape: tuple[int, int
     frames, height, width = video_size
     channels, latent_frames, latent_height, latent_width = latent_shape
     if not 1 <= latent_frames <= frames:
-        raise ValueError(f"the latent has {latent_frames} frames for a {frames}-frame video; it needs between 1 and {frames}")
+        raise ValueError(
+            f"the latent has {latent_frames} frames for a {frames}-frame video; it needs between 1 and {frames}"
+        )
     pixels = channels * latent_height * latent_width // 3
     if pixels < 1:
-        raise ValueError(f"a latent of {channels}x{latent_height}x{latent_width} per frame is fewer than the 3 numbers of one RGB pixel; the baseline needs at least 3")
+        raise ValueError(
+            f"a latent of {channels}x{latent_height}x{latent_width} per frame is fewer than the 3 numbers of one RGB pixel; the baseline needs at least 3"
+        )
     kept_height = min(height, pixels, max(1, math.isqrt(pixels * height // width)))
     kept_width = min(width, pixels // kept_height)
     kept_height = min(height, pixels // kept_width)

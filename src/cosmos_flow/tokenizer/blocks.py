@@ -24,10 +24,18 @@ def repeat_first_frame(x: Tensor, copies: int) -> Tensor:
 class CausalConv3d(nn.Module):
     """A 3D conv whose time window ends at the output frame (left replicate padding in time, zero 'same' padding in space)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel: tuple[int, int, int], stride: tuple[int, int, int] = (1, 1, 1)):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel: tuple[int, int, int],
+        stride: tuple[int, int, int] = (1, 1, 1),
+    ):
         super().__init__()
         self.time_padding = kernel[0] - 1
-        self.conv = nn.Conv3d(in_channels, out_channels, kernel, stride=stride, padding=(0, kernel[1] // 2, kernel[2] // 2))
+        self.conv = nn.Conv3d(
+            in_channels, out_channels, kernel, stride=stride, padding=(0, kernel[1] // 2, kernel[2] // 2)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.conv(repeat_first_frame(x, self.time_padding))
@@ -45,7 +53,9 @@ class FactorizedCausalConv(nn.Module):
         temporal_channels = min(in_channels, out_channels)
         spatial = CausalConv3d(in_channels, out_channels, (1, 3, 3))
         temporal = CausalConv3d(temporal_channels, temporal_channels, (3, 1, 1))
-        self.layers = nn.Sequential(temporal, spatial) if in_channels < out_channels else nn.Sequential(spatial, temporal)
+        self.layers = (
+            nn.Sequential(temporal, spatial) if in_channels < out_channels else nn.Sequential(spatial, temporal)
+        )
 
     @property
     def last_conv(self) -> nn.Conv3d:
@@ -67,7 +77,9 @@ class FrameGroupNorm(nn.GroupNorm):
 
     def __init__(self, channels: int, groups: int = 1, eps: float = 1e-6):
         if channels % groups:
-            raise ValueError(f"FrameGroupNorm takes channels divisible by its groups (got {channels} channels, {groups} groups): change norm_groups")
+            raise ValueError(
+                f"FrameGroupNorm takes channels divisible by its groups (got {channels} channels, {groups} groups): change norm_groups"
+            )
         super().__init__(groups, channels, eps=eps)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -160,7 +172,9 @@ class _TokenAttention(nn.Module):
     def __init__(self, channels: int, heads: int = 1, norm_groups: int = 1):
         super().__init__()
         if channels % heads:
-            raise ValueError(f"attention takes channels divisible by its heads (got {channels} channels, {heads} heads): change attention_heads")
+            raise ValueError(
+                f"attention takes channels divisible by its heads (got {channels} channels, {heads} heads): change attention_heads"
+            )
         self.heads = heads
         self.norm = FrameGroupNorm(channels, norm_groups)
         self.qkv = nn.Linear(channels, 3 * channels)
@@ -217,7 +231,10 @@ class MidBlock(nn.Module):
         super().__init__()
         layers: list[nn.Module] = [ResBlock(channels, channels, norm_groups)]
         if attention:
-            layers += [SpatialAttention(channels, heads, norm_groups), CausalTemporalAttention(channels, heads, norm_groups)]
+            layers += [
+                SpatialAttention(channels, heads, norm_groups),
+                CausalTemporalAttention(channels, heads, norm_groups),
+            ]
         layers.append(ResBlock(channels, channels, norm_groups))
         self.layers = nn.Sequential(*layers)
 

@@ -17,7 +17,14 @@ import numpy as np
 
 from cosmos_flow.evaluation.quality import FrameQualityTotals
 from cosmos_flow.tokenizer.saved import load_tokenizer
-from cosmos_flow.tokenizer.streaming import decode_stream, encode_stream, load_latents, reconstruct_stream, save_latents, stream_layout
+from cosmos_flow.tokenizer.streaming import (
+    decode_stream,
+    encode_stream,
+    load_latents,
+    reconstruct_stream,
+    save_latents,
+    stream_layout,
+)
 from cosmos_flow.video import VideoError, iter_frames, probe, write_video
 
 CHUNK_FRAMES_HELP = "frames per chunk, 1 + k x the temporal compression (default: 1 + 2 x it)"
@@ -52,7 +59,9 @@ def tokenizer() -> None:
 @click.option("--side-by-side", is_flag=True, help="write original | reconstruction side by side")
 @click.option("--chunk-frames", type=int, default=None, help=CHUNK_FRAMES_HELP)
 @_one_sentence_errors
-def reconstruct_command(model_dir: Path, input_video: Path, output_video: Path, side_by_side: bool, chunk_frames: int | None) -> None:
+def reconstruct_command(
+    model_dir: Path, input_video: Path, output_video: Path, side_by_side: bool, chunk_frames: int | None
+) -> None:
     """Encode and decode INPUT_VIDEO; write the result (same size, rate and length) and print PSNR and SSIM."""
     model = load_tokenizer(model_dir)
     info = probe(input_video)

@@ -51,7 +51,9 @@ class TokenizerDataParams:
             if getattr(self, name) < 1:
                 raise ValueError(f"TokenizerDataParams.{name} must be at least 1, got {getattr(self, name)}")
         if self.image_batch_size < 0 or self.num_workers < 0:
-            raise ValueError("TokenizerDataParams.image_batch_size and num_workers must not be negative; use 0 to turn them off")
+            raise ValueError(
+                "TokenizerDataParams.image_batch_size and num_workers must not be negative; use 0 to turn them off"
+            )
 
 
 class ClipFrames:
@@ -101,7 +103,9 @@ def crop_window(frames: np.ndarray, start: int, length: int, top: int, left: int
         window = np.concatenate([window, np.repeat(window[-1:], length - len(window), axis=0)])
     pad_h, pad_w = max(0, size - window.shape[1]), max(0, size - window.shape[2])
     if pad_h or pad_w:
-        window = np.pad(window, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)), mode="edge")
+        window = np.pad(
+            window, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)), mode="edge"
+        )
     return window[:, top : top + size, left : left + size]
 
 
@@ -118,8 +122,17 @@ class RandomClipCrops(Dataset):
 
     def __init__(self, clips: ClipFrames, frames: int, crop: int, seed: int, stream: int, candidates: int = 1):
         if len(clips) == 0:
-            raise ValueError("there are no training clips to crop from; check that the clip table has rows with split 'train'")
-        self.clips, self.frames, self.crop, self.seed, self.stream, self.candidates = clips, frames, crop, seed, stream, candidates
+            raise ValueError(
+                "there are no training clips to crop from; check that the clip table has rows with split 'train'"
+            )
+        self.clips, self.frames, self.crop, self.seed, self.stream, self.candidates = (
+            clips,
+            frames,
+            crop,
+            seed,
+            stream,
+            candidates,
+        )
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.stream, index])
@@ -127,11 +140,16 @@ class RandomClipCrops(Dataset):
         clip = self.clips[clip_index]
         placements = [self._random_placement(clip, rng) for _ in range(self.candidates)]
         windows = [crop_window(clip, *placement) for placement in placements]
-        best = max(range(len(windows)), key=lambda candidate: float(windows[candidate].std())) if len(windows) > 1 else 0
+        best = (
+            max(range(len(windows)), key=lambda candidate: float(windows[candidate].std())) if len(windows) > 1 else 0
+        )
         window, objects = windows[best], crop_window(self.clips.objects(clip_index)[..., None], *placements[best])
         if rng.random() < 0.5:
             window, objects = window[:, :, ::-1], objects[:, :, ::-1]
-        return {"video": frames_to_tensor(np.ascontiguousarray(window)), "objects": torch.from_numpy(np.ascontiguousarray(objects)).permute(3, 0, 1, 2).float()}
+        return {
+            "video": frames_to_tensor(np.ascontiguousarray(window)),
+            "objects": torch.from_numpy(np.ascontiguousarray(objects)).permute(3, 0, 1, 2).float(),
+        }
 
     def _random_placement(self, clip: np.ndarray, rng: np.random.Generator) -> tuple[int, int, int, int, int]:
         """(start, frames, top, left, crop) of a random window: the arguments of `crop_window` after the clip."""
@@ -153,7 +171,9 @@ class CenterClipCrops(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         clip = self.clips[index]
         top, left = max(0, (clip.shape[1] - self.crop) // 2), max(0, (clip.shape[2] - self.crop) // 2)
-        return {"video": frames_to_tensor(np.ascontiguousarray(crop_window(clip, 0, self.frames, top, left, self.crop)))}
+        return {
+            "video": frames_to_tensor(np.ascontiguousarray(crop_window(clip, 0, self.frames, top, left, self.crop)))
+        }
 
 
 class CountingSampler(Sampler[int]):
@@ -177,7 +197,12 @@ class JointBatches:
         if self.image is None:
             return ({"video": video["video"], "video_objects": video["objects"]} for video in self.video)
         return (
-            {"video": video["video"], "video_objects": video["objects"], "image": image["video"], "image_objects": image["objects"]}
+            {
+                "video": video["video"],
+                "video_objects": video["objects"],
+                "image": image["video"],
+                "image_objects": image["objects"],
+            }
             for video, image in zip(self.video, self.image)
         )
 
@@ -202,16 +227,35 @@ class TokenizerDataModule(pl.LightningDataModule):
         p = self.params
         # A resumed run (the trainer restores global_step before asking for data) continues the crop sequence.
         step = self.trainer.global_step if self.trainer is not None else 0
-        video = self._endless_loader(RandomClipCrops(self.train_clips, p.frames, p.crop, p.seed, VIDEO_STREAM, p.crop_candidates), p.batch_size, step)
+        video = self._endless_loader(
+            RandomClipCrops(self.train_clips, p.frames, p.crop, p.seed, VIDEO_STREAM, p.crop_candidates),
+            p.batch_size,
+            step,
+        )
         if p.image_batch_size == 0:
             return JointBatches(video, None)
-        image = self._endless_loader(RandomClipCrops(self.train_clips, 1, p.crop, p.seed, IMAGE_STREAM, p.crop_candidates), p.image_batch_size, step)
+        image = self._endless_loader(
+            RandomClipCrops(self.train_clips, 1, p.crop, p.seed, IMAGE_STREAM, p.crop_candidates),
+            p.image_batch_size,
+            step,
+        )
         return JointBatches(video, image)
 
     def val_dataloader(self) -> DataLoader:
         p = self.params
-        return DataLoader(CenterClipCrops(self.val_clips, p.frames, p.crop), batch_size=p.batch_size, shuffle=False, num_workers=p.num_workers)
+        return DataLoader(
+            CenterClipCrops(self.val_clips, p.frames, p.crop),
+            batch_size=p.batch_size,
+            shuffle=False,
+            num_workers=p.num_workers,
+        )
 
     def _endless_loader(self, dataset: RandomClipCrops, batch_size: int, step: int) -> DataLoader:
         sampler = CountingSampler(start=step * batch_size)
-        return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=self.params.num_workers, persistent_workers=self.params.num_workers > 0)
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            sampler=sampler,
+            num_workers=self.params.num_workers,
+            persistent_workers=self.params.num_workers > 0,
+        )

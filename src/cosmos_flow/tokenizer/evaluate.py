@@ -57,7 +57,12 @@ def evaluate_tokenizer(model: CausalVideoTokenizer, clips: list[np.ndarray], max
     config = model.config
     discrete = config.kind == "dv"
     device = next(model.parameters()).device
-    videos = [frames_to_tensor(fit_clip(clip, config.temporal_compression, config.spatial_compression, max_frames))[None].to(device) for clip in clips]
+    videos = [
+        frames_to_tensor(fit_clip(clip, config.temporal_compression, config.spatial_compression, max_frames))[None].to(
+            device
+        )
+        for clip in clips
+    ]
     was_training = model.training
     model.eval()
     try:
@@ -94,7 +99,9 @@ def histogram_statistics(counts: torch.Tensor) -> dict[str, float]:
     return {"codebook_usage": len(probabilities) / len(counts), "perplexity": math.exp(entropy)}
 
 
-def _encode_decode(model: CausalVideoTokenizer, video: torch.Tensor, discrete: bool) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float]]:
+def _encode_decode(
+    model: CausalVideoTokenizer, video: torch.Tensor, discrete: bool
+) -> tuple[torch.Tensor, torch.Tensor, tuple[float, float]]:
     """(latent or indices, reconstruction, (encode seconds, decode seconds))."""
     start = _now(video.device)
     code = model.encode_indices(video) if discrete else model.encode(video)
@@ -104,7 +111,9 @@ def _encode_decode(model: CausalVideoTokenizer, video: torch.Tensor, discrete: b
     return code, reconstruction, (middle - start, end - middle)
 
 
-def _clip_metrics(model: CausalVideoTokenizer, video: torch.Tensor, code: torch.Tensor, reconstruction: torch.Tensor) -> dict[str, float]:
+def _clip_metrics(
+    model: CausalVideoTokenizer, video: torch.Tensor, code: torch.Tensor, reconstruction: torch.Tensor
+) -> dict[str, float]:
     frames, height, width = video.shape[2:]
     latent_shape = model.latent_shape(frames, height, width)
     _, latent_frames, latent_height, latent_width = latent_shape

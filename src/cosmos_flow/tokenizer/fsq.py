@@ -21,13 +21,19 @@ class FSQ(nn.Module):
     def __init__(self, levels: list[int]):
         super().__init__()
         if not levels or any(int(level) < 2 for level in levels):
-            raise ValueError(f"FSQ takes a non-empty list of levels, each at least 2 (got {levels}): e.g. [8, 8, 8, 5, 5, 5]")
+            raise ValueError(
+                f"FSQ takes a non-empty list of levels, each at least 2 (got {levels}): e.g. [8, 8, 8, 5, 5, 5]"
+            )
         self.levels = [int(level) for level in levels]
         level_tensor = torch.tensor(self.levels, dtype=torch.int64)
         # Derived constants, rebuilt from `levels`: not part of the state_dict.
         self.register_buffer("_levels", level_tensor, persistent=False)
         self.register_buffer("_half_width", level_tensor // 2, persistent=False)
-        self.register_buffer("_basis", torch.cumprod(torch.cat([torch.ones(1, dtype=torch.int64), level_tensor[:-1]]), 0), persistent=False)
+        self.register_buffer(
+            "_basis",
+            torch.cumprod(torch.cat([torch.ones(1, dtype=torch.int64), level_tensor[:-1]]), 0),
+            persistent=False,
+        )
 
     @property
     def dim(self) -> int:
@@ -39,7 +45,9 @@ class FSQ(nn.Module):
 
     def _check_channels(self, x: Tensor) -> None:
         if x.dim() < 2 or x.shape[1] != self.dim:
-            raise ValueError(f"FSQ with {self.dim} levels takes [batch, {self.dim}, ...] tensors (got shape {tuple(x.shape)}): match the latent channels to the levels")
+            raise ValueError(
+                f"FSQ with {self.dim} levels takes [batch, {self.dim}, ...] tensors (got shape {tuple(x.shape)}): match the latent channels to the levels"
+            )
 
     def _bound(self, z: Tensor) -> Tensor:
         """Squash channels-last `z` into (-L/2, L/2 - 1) for even L and (-(L-1)/2, (L-1)/2) for odd L.
@@ -102,9 +110,13 @@ class FSQ(nn.Module):
     def indices_to_codes(self, indices: Tensor) -> Tensor:
         """Indices [B, ...] -> codes [B, D, ...] in [-1, 1] (float32)."""
         if indices.dtype.is_floating_point or indices.dtype.is_complex:
-            raise ValueError(f"FSQ indices must be an integer tensor (got {indices.dtype}): pass what encode_indices returned")
+            raise ValueError(
+                f"FSQ indices must be an integer tensor (got {indices.dtype}): pass what encode_indices returned"
+            )
         if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.codebook_size):
-            raise ValueError(f"FSQ indices must lie in [0, {self.codebook_size}) (got {int(indices.min())}..{int(indices.max())}): they come from another codebook")
+            raise ValueError(
+                f"FSQ indices must lie in [0, {self.codebook_size}) (got {int(indices.min())}..{int(indices.max())}): they come from another codebook"
+            )
         digits = (indices.long().unsqueeze(-1) // self._basis) % self._levels
         codes = (digits - self._half_width).float() / self._half_width.float()
         return codes.movedim(-1, 1)

@@ -66,7 +66,9 @@ class TokenizerModule(pl.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         video = batch["video"]
         reconstruction, aux = self.tokenizer(video)
-        losses = reconstruction_losses(reconstruction, video, self.loss_weights, batch.get("video_objects"), self.hparams.object_weight)
+        losses = reconstruction_losses(
+            reconstruction, video, self.loss_weights, batch.get("video_objects"), self.hparams.object_weight
+        )
         loss = losses["total"]
         if self.codebook_size is not None and self.hparams.spread_weight > 0:
             spread = self.tokenizer.quantizer.spread_loss(aux["pre_quantization"])
@@ -75,12 +77,22 @@ class TokenizerModule(pl.LightningModule):
         image = batch.get("image")
         if image is not None and self.hparams.image_weight > 0:
             image_reconstruction, _ = self.tokenizer(image)
-            image_loss = reconstruction_losses(image_reconstruction, image, self.loss_weights, batch.get("image_objects"), self.hparams.object_weight)["total"]
+            image_loss = reconstruction_losses(
+                image_reconstruction, image, self.loss_weights, batch.get("image_objects"), self.hparams.object_weight
+            )["total"]
             loss = loss + self.hparams.image_weight * image_loss
             self.log("train/image_loss", image_loss, batch_size=image.shape[0])
         size = video.shape[0]
         self.log("train/loss", loss, prog_bar=True, batch_size=size)
-        self.log_dict({"train/mse": losses["mse"], "train/l1": losses["l1"], "train/ssim_loss": losses["ssim"], "train/gradient": losses["gradient"]}, batch_size=size)
+        self.log_dict(
+            {
+                "train/mse": losses["mse"],
+                "train/l1": losses["l1"],
+                "train/ssim_loss": losses["ssim"],
+                "train/gradient": losses["gradient"],
+            },
+            batch_size=size,
+        )
         if self.codebook_size is not None:
             used = aux["indices"].unique().numel()
             self.log("train/codebook_usage", used / self.codebook_size, batch_size=size)
@@ -116,13 +128,26 @@ class TokenizerModule(pl.LightningModule):
         if self._val_histogram is not None:
             self.log_dict({f"val/{name}": value for name, value in histogram_statistics(self._val_histogram).items()})
         logger = self._mlflow_logger()
-        if logger is not None and self._val_samples and self.trainer.is_global_zero and not self.trainer.sanity_checking:
+        if (
+            logger is not None
+            and self._val_samples
+            and self.trainer.is_global_zero
+            and not self.trainer.sanity_checking
+        ):
             log_reconstruction_samples(logger, self._val_samples, self.global_step, self.hparams.sample_fps)
         self._val_histogram, self._val_samples = None, []
 
     def configure_optimizers(self):
         hp = self.hparams
-        return adamw_warmup_cosine(self.tokenizer.parameters(), self.device, hp.learning_rate, hp.warmup_steps, hp.max_steps, weight_decay=hp.weight_decay, betas=tuple(hp.betas))
+        return adamw_warmup_cosine(
+            self.tokenizer.parameters(),
+            self.device,
+            hp.learning_rate,
+            hp.warmup_steps,
+            hp.max_steps,
+            weight_decay=hp.weight_decay,
+            betas=tuple(hp.betas),
+        )
 
     def _mlflow_logger(self) -> MLFlowLogger | None:
         """The attached MLflow logger, if any (sample artifacts are only logged there)."""
@@ -131,7 +156,9 @@ class TokenizerModule(pl.LightningModule):
         return next((logger for logger in self.trainer.loggers if isinstance(logger, MLFlowLogger)), None)
 
 
-def log_reconstruction_samples(logger: MLFlowLogger, samples: list[tuple[torch.Tensor, torch.Tensor]], step: int, fps: float) -> None:
+def log_reconstruction_samples(
+    logger: MLFlowLogger, samples: list[tuple[torch.Tensor, torch.Tensor]], step: int, fps: float
+) -> None:
     """Log a PNG grid (a few frames of each clip: originals above reconstructions) and a side-by-side
     mp4 (original | reconstruction, clips stacked) under the run's `reconstructions/` artifacts."""
     originals = torch.stack([original for original, _ in samples])  # (N, 3, T, H, W)

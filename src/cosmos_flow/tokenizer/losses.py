@@ -37,7 +37,11 @@ DATA_RANGE, BLACK_LEVEL = 2.0, -1.0  # model tensors live in [-1, 1]
 
 
 def reconstruction_losses(
-    reconstruction: torch.Tensor, target: torch.Tensor, weights: dict[str, float] | None = None, objects: torch.Tensor | None = None, object_weight: float = 0.0
+    reconstruction: torch.Tensor,
+    target: torch.Tensor,
+    weights: dict[str, float] | None = None,
+    objects: torch.Tensor | None = None,
+    object_weight: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """{"mse", "l1", "ssim", "gradient", "total"} for (B, 3, T, H, W) videos in [-1, 1]; T may be 1.
 
@@ -47,7 +51,9 @@ def reconstruction_losses(
     """
     weights = resolved_weights(weights)
     if reconstruction.shape != target.shape or reconstruction.ndim != 5:
-        raise ValueError(f"losses compare equal (B, C, T, H, W) shapes, got {tuple(reconstruction.shape)} and {tuple(target.shape)}")
+        raise ValueError(
+            f"losses compare equal (B, C, T, H, W) shapes, got {tuple(reconstruction.shape)} and {tuple(target.shape)}"
+        )
     with torch.autocast(device_type=reconstruction.device.type, enabled=False):
         x, y = reconstruction.float(), target.float()
         pixel_weights = None if objects is None or object_weight == 0 else 1.0 + object_weight * objects.float()

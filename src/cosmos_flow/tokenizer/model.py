@@ -57,27 +57,47 @@ class TokenizerConfig:
         if self.kind not in KINDS:
             raise ValueError(f"tokenizer kind must be 'cv' (continuous) or 'dv' (discrete) (got {self.kind!r})")
         if self.wavelet_levels < 1:
-            raise ValueError(f"wavelet_levels must be at least 1 (got {self.wavelet_levels}): the Cosmos front end uses 2")
+            raise ValueError(
+                f"wavelet_levels must be at least 1 (got {self.wavelet_levels}): the Cosmos front end uses 2"
+            )
         wavelet_factor = 2**self.wavelet_levels
         for axis, value in (("temporal", self.temporal_compression), ("spatial", self.spatial_compression)):
             if not _is_power_of_two(value) or value < wavelet_factor:
-                raise ValueError(f"{axis}_compression must be a power of two of at least {wavelet_factor} (the wavelet's factor) (got {value}): use e.g. 4, 8 or 16")
-        if self.base_channels < 1 or self.num_res_blocks < 1 or self.latent_channels < 1 or self.attention_heads < 1 or self.norm_groups < 1:
-            raise ValueError("base_channels, num_res_blocks, latent_channels, attention_heads and norm_groups must all be positive integers")
+                raise ValueError(
+                    f"{axis}_compression must be a power of two of at least {wavelet_factor} (the wavelet's factor) (got {value}): use e.g. 4, 8 or 16"
+                )
+        if (
+            self.base_channels < 1
+            or self.num_res_blocks < 1
+            or self.latent_channels < 1
+            or self.attention_heads < 1
+            or self.norm_groups < 1
+        ):
+            raise ValueError(
+                "base_channels, num_res_blocks, latent_channels, attention_heads and norm_groups must all be positive integers"
+            )
         if not self.channel_multipliers or min(self.channel_multipliers) < 1:
-            raise ValueError(f"channel_multipliers must be a non-empty list of positive integers (got {self.channel_multipliers})")
+            raise ValueError(
+                f"channel_multipliers must be a non-empty list of positive integers (got {self.channel_multipliers})"
+            )
         if len(self.channel_multipliers) < self.downsampling_levels:
             raise ValueError(
                 f"{self.temporal_compression}x{self.spatial_compression}x{self.spatial_compression} compression needs {self.downsampling_levels} "
                 f"downsampling levels after the wavelet but channel_multipliers has {len(self.channel_multipliers)} entries: add entries"
             )
         if self.kind == "dv" and (not self.fsq_levels or min(self.fsq_levels) < 2):
-            raise ValueError(f"fsq_levels must be a non-empty list of integers of at least 2 (got {self.fsq_levels}): e.g. [8, 8, 8, 5, 5, 5]")
+            raise ValueError(
+                f"fsq_levels must be a non-empty list of integers of at least 2 (got {self.fsq_levels}): e.g. [8, 8, 8, 5, 5, 5]"
+            )
         widths = [self.base_channels] + [self.base_channels * m for m in self.channel_multipliers]
         if any(width % self.norm_groups for width in widths):
-            raise ValueError(f"norm_groups ({self.norm_groups}) must divide every channel width {sorted(set(widths))}: pick a divisor such as 1")
+            raise ValueError(
+                f"norm_groups ({self.norm_groups}) must divide every channel width {sorted(set(widths))}: pick a divisor such as 1"
+            )
         if self.attention and widths[-1] % self.attention_heads:
-            raise ValueError(f"attention_heads ({self.attention_heads}) must divide the mid-block width {widths[-1]}: pick a divisor")
+            raise ValueError(
+                f"attention_heads ({self.attention_heads}) must divide the mid-block width {widths[-1]}: pick a divisor"
+            )
 
     @property
     def latent_dim(self) -> int:
@@ -109,8 +129,12 @@ class TokenizerConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ValueError(f"tokenizer config has unknown fields {unknown}: it was saved by another version, or is not a tokenizer config")
-        missing = sorted(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING and f.name not in d)
+            raise ValueError(
+                f"tokenizer config has unknown fields {unknown}: it was saved by another version, or is not a tokenizer config"
+            )
+        missing = sorted(
+            f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING and f.name not in d
+        )
         if missing:
             raise ValueError(f"tokenizer config lacks the fields {missing}: it is not a complete tokenizer config")
         return cls(**d)
@@ -138,7 +162,9 @@ class Encoder(nn.Module):
             levels.append(nn.Sequential(*layers))
         self.levels = nn.Sequential(*levels)
         self.mid = MidBlock(width, config.attention, config.attention_heads, config.norm_groups)
-        self.head = nn.Sequential(FrameGroupNorm(width, config.norm_groups), nn.SiLU(), FactorizedCausalConv(width, out_channels))
+        self.head = nn.Sequential(
+            FrameGroupNorm(width, config.norm_groups), nn.SiLU(), FactorizedCausalConv(width, out_channels)
+        )
 
     def forward(self, video: Tensor) -> Tensor:
         x = self.conv_in(haar_patch(video, self.wavelet_levels))
@@ -163,12 +189,16 @@ class Decoder(nn.Module):
             if spatial:
                 layers.append(SpatialUpsample(width))
             for _ in range(config.num_res_blocks):
-                layers.append(ResBlock(width, config.base_channels * config.channel_multipliers[index], config.norm_groups))
+                layers.append(
+                    ResBlock(width, config.base_channels * config.channel_multipliers[index], config.norm_groups)
+                )
                 width = config.base_channels * config.channel_multipliers[index]
             levels.append(nn.Sequential(*layers))
         self.levels = nn.Sequential(*levels)
         out_channels = VIDEO_CHANNELS * 8**config.wavelet_levels
-        self.head = nn.Sequential(FrameGroupNorm(width, config.norm_groups), nn.SiLU(), FactorizedCausalConv(width, out_channels))
+        self.head = nn.Sequential(
+            FrameGroupNorm(width, config.norm_groups), nn.SiLU(), FactorizedCausalConv(width, out_channels)
+        )
 
     def forward(self, latent: Tensor) -> Tensor:
         x = self.levels(self.mid(self.conv_in(latent)))
@@ -200,7 +230,9 @@ class CausalVideoTokenizer(nn.Module):
         for axis, size in (("height", height), ("width", width)):
             if size < sc or size % sc:
                 options = " or ".join(str(v) for v in _nearest_valid(size, sc, sc))
-                raise ValueError(f"the tokenizer takes a {axis} that is a multiple of {sc} (got {size}): pad or crop to {options}")
+                raise ValueError(
+                    f"the tokenizer takes a {axis} that is a multiple of {sc} (got {size}): pad or crop to {options}"
+                )
 
     def latent_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int, int]:
         """(C, t, h, w) of the latent of a frames x height x width clip."""
@@ -210,12 +242,16 @@ class CausalVideoTokenizer(nn.Module):
 
     def _check_video(self, video: Tensor) -> None:
         if video.dim() != 5 or video.shape[1] != VIDEO_CHANNELS:
-            raise ValueError(f"the tokenizer takes [batch, 3, frames, height, width] videos (got shape {tuple(video.shape)}): add a batch axis or put channels first")
+            raise ValueError(
+                f"the tokenizer takes [batch, 3, frames, height, width] videos (got shape {tuple(video.shape)}): add a batch axis or put channels first"
+            )
         self.check_input(*video.shape[2:])
 
     def _check_discrete(self) -> FSQ:
         if self.quantizer is None:
-            raise ValueError(f"{self.config.name or 'this tokenizer'} is continuous (cv) and has no token indices: use encode/decode, or a dv tokenizer")
+            raise ValueError(
+                f"{self.config.name or 'this tokenizer'} is continuous (cv) and has no token indices: use encode/decode, or a dv tokenizer"
+            )
         return self.quantizer
 
     def encode(self, video: Tensor) -> Tensor:
@@ -234,7 +270,9 @@ class CausalVideoTokenizer(nn.Module):
     def decode(self, latent: Tensor) -> Tensor:
         """latent [B, latent_dim, t, h, w] -> video [B, 3, T, H, W] (not clamped)."""
         if latent.dim() != 5 or latent.shape[1] != self.config.latent_dim:
-            raise ValueError(f"the decoder takes [batch, {self.config.latent_dim}, t, h, w] latents (got shape {tuple(latent.shape)}): pass what encode returned")
+            raise ValueError(
+                f"the decoder takes [batch, {self.config.latent_dim}, t, h, w] latents (got shape {tuple(latent.shape)}): pass what encode returned"
+            )
         return self.decoder(latent)
 
     def encode_indices(self, video: Tensor) -> Tensor:
@@ -246,7 +284,9 @@ class CausalVideoTokenizer(nn.Module):
         """int64 token indices [B, t, h, w] -> video (DV only)."""
         quantizer = self._check_discrete()
         if indices.dim() != 4:
-            raise ValueError(f"decode_indices takes [batch, t, h, w] indices (got shape {tuple(indices.shape)}): pass what encode_indices returned")
+            raise ValueError(
+                f"decode_indices takes [batch, t, h, w] indices (got shape {tuple(indices.shape)}): pass what encode_indices returned"
+            )
         codes = quantizer.indices_to_codes(indices).to(next(self.parameters()).dtype)
         return self.decode(codes)
 

@@ -24,7 +24,9 @@ _COSMOS = {"base_channels": 128, "channel_multipliers": [2, 4, 4], "num_res_bloc
 
 
 def _named(name: str, kind: str, temporal: int, spatial: int, architecture: dict) -> tuple[str, TokenizerConfig]:
-    config = TokenizerConfig(kind=kind, temporal_compression=temporal, spatial_compression=spatial, name=name, **architecture)
+    config = TokenizerConfig(
+        kind=kind, temporal_compression=temporal, spatial_compression=spatial, name=name, **architecture
+    )
     return name, config
 
 
@@ -40,10 +42,17 @@ def _factors(temporal: int, spatial: int) -> str:
 _TINY_2X4X4 = {**_TINY, "wavelet_levels": 1}
 
 TOKENIZER_CONFIGS: dict[str, TokenizerConfig] = dict(
-    [_named(f"{kind}-tiny-{_factors(t, s)}", kind, t, s, _TINY) for t, s in ((8, 8), (4, 8), (8, 16), (4, 4)) for kind in ("cv", "dv")]
+    [
+        _named(f"{kind}-tiny-{_factors(t, s)}", kind, t, s, _TINY)
+        for t, s in ((8, 8), (4, 8), (8, 16), (4, 4))
+        for kind in ("cv", "dv")
+    ]
     + [_named(f"{kind}-tiny-{_factors(2, 4)}", kind, 2, 4, _TINY_2X4X4) for kind in ("cv", "dv")]
     + [_named(f"{kind}-small-{_factors(8, 8)}", kind, 8, 8, _SMALL) for kind in ("cv", "dv")]
-    + [_named(f"cosmos-{kind}-{_factors(t, s)}", kind, t, s, _COSMOS) for kind, t, s in (("cv", 4, 8), ("cv", 8, 8), ("dv", 8, 16), ("dv", 4, 8))]
+    + [
+        _named(f"cosmos-{kind}-{_factors(t, s)}", kind, t, s, _COSMOS)
+        for kind, t, s in (("cv", 4, 8), ("cv", 8, 8), ("dv", 8, 16), ("dv", 4, 8))
+    ]
 )
 
 

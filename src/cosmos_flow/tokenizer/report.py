@@ -66,7 +66,12 @@ def quality_chart(metrics_by_model: dict[str, dict[str, float]]) -> plt.Figure:
         positions = range(len(labels))
         width = 0.38
         axis.bar_label(axis.bar([p - width / 2 for p in positions], model_psnr, width, label="tokenizer"), fmt="%.1f")
-        axis.bar_label(axis.bar([p + width / 2 for p in positions], baseline_psnr, width, label="baseline (same size)", color="tab:gray"), fmt="%.1f")
+        axis.bar_label(
+            axis.bar(
+                [p + width / 2 for p in positions], baseline_psnr, width, label="baseline (same size)", color="tab:gray"
+            ),
+            fmt="%.1f",
+        )
         axis.set_xticks(list(positions), labels)
         axis.set_ylabel("PSNR (dB)")
         axis.set_title(f"held-out {held_out} clips")

@@ -32,7 +32,9 @@ def load_tokenizer(source: str | Path | ModelArtifact) -> CausalVideoTokenizer:
     artifact = source if isinstance(source, ModelArtifact) else load_model(source)
     if artifact.config.get("model") != MODEL_NAME or "tokenizer" not in artifact.config:
         where = "this artifact" if isinstance(source, ModelArtifact) else str(source)
-        raise ValueError(f"{where} holds a {artifact.config.get('model', 'unknown')!r} model, not a tokenizer: point at a folder that tokenizer training wrote")
+        raise ValueError(
+            f"{where} holds a {artifact.config.get('model', 'unknown')!r} model, not a tokenizer: point at a folder that tokenizer training wrote"
+        )
     model = CausalVideoTokenizer(TokenizerConfig.from_dict(artifact.config["tokenizer"]))
     model.load_state_dict({name: tensor.to(torch.float32) for name, tensor in artifact.state_dict.items()})
     return model.float().eval()

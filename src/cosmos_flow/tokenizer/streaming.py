@@ -64,11 +64,15 @@ def check_chunk_frames(model: CausalVideoTokenizer, chunk_frames: int | None) ->
     step = model.config.temporal_compression
     if chunk_frames < 1 or (chunk_frames - 1) % step:
         below = 1 + max(0, (chunk_frames - 1) // step) * step
-        raise ValueError(f"chunk_frames must be 1 + k*{step} for this tokenizer (got {chunk_frames}): use {below} or {below + step}")
+        raise ValueError(
+            f"chunk_frames must be 1 + k*{step} for this tokenizer (got {chunk_frames}): use {below} or {below + step}"
+        )
     return chunk_frames
 
 
-def stream_layout(model: CausalVideoTokenizer, width: int, height: int, num_frames: int, fps: float, chunk_frames: int | None = None) -> StreamLayout:
+def stream_layout(
+    model: CausalVideoTokenizer, width: int, height: int, num_frames: int, fps: float, chunk_frames: int | None = None
+) -> StreamLayout:
     """The layout `encode_stream` uses for a `num_frames`-frame video of width x height."""
     step = model.config.spatial_compression
     return StreamLayout(
@@ -82,19 +86,25 @@ def stream_layout(model: CausalVideoTokenizer, width: int, height: int, num_fram
     )
 
 
-def encode_stream(model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int | None = None) -> Iterator[Chunk]:
+def encode_stream(
+    model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int | None = None
+) -> Iterator[Chunk]:
     """(latent chunk or indices chunk, real frames in it) for (H, W, 3) uint8 frames, one chunk at a time."""
     chunk_frames = check_chunk_frames(model, chunk_frames)  # checked now, not at the first frame
     return (_encode_chunk(model, group) for group in _frame_groups(frames, chunk_frames))
 
 
-def decode_stream(model: CausalVideoTokenizer, chunks: Iterable[Chunk], width: int, height: int) -> Iterator[np.ndarray]:
+def decode_stream(
+    model: CausalVideoTokenizer, chunks: Iterable[Chunk], width: int, height: int
+) -> Iterator[np.ndarray]:
     """(H, W, 3) uint8 frames of the chunks `encode_stream` made, cropped to width x height."""
     for code, real_frames in chunks:
         yield from _decode_chunk(model, code, real_frames, width, height)
 
 
-def reconstruct_stream(model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def reconstruct_stream(
+    model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(original frame, reconstructed frame) pairs, through encode_stream's chunks and decode_stream."""
     chunk_frames = check_chunk_frames(model, chunk_frames)
     return _reconstruct_pairs(model, frames, chunk_frames)
@@ -110,7 +120,9 @@ def save_latents(path: str | Path, chunks: Iterable[Chunk], layout: StreamLayout
         tensors[f"chunk_{number:05d}"] = stored.detach().cpu().contiguous()
         real_frames.append(int(count))
     if sum(real_frames) != layout.num_frames:
-        raise ValueError(f"the chunks hold {sum(real_frames)} frames but the layout says {layout.num_frames}: build the layout from the chunks that were encoded")
+        raise ValueError(
+            f"the chunks hold {sum(real_frames)} frames but the layout says {layout.num_frames}: build the layout from the chunks that were encoded"
+        )
     metadata = {
         "format": LATENTS_FORMAT,
         "layout": json.dumps(asdict(layout)),
@@ -131,19 +143,29 @@ def load_latents(path: str | Path) -> tuple[list[Chunk], StreamLayout, dict]:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
             if metadata.get("format") != LATENTS_FORMAT:
-                raise ValueError(f"{path.name} is not a tokenizer latents file (no {LATENTS_FORMAT} metadata): encode the video with `tokenizer encode`")
-            names = sorted(handle.keys(), key=lambda name: int(name.rsplit("_", 1)[1]))  # numeric: no limit on chunk count
+                raise ValueError(
+                    f"{path.name} is not a tokenizer latents file (no {LATENTS_FORMAT} metadata): encode the video with `tokenizer encode`"
+                )
+            names = sorted(
+                handle.keys(), key=lambda name: int(name.rsplit("_", 1)[1])
+            )  # numeric: no limit on chunk count
             stored = [handle.get_tensor(name) for name in names]
     except SafetensorError as error:
         raise ValueError(f"{path.name} is not a readable safetensors file ({error}): encode the video again") from None
     real_frames = json.loads(metadata["real_frames"])
     if len(real_frames) != len(stored):
-        raise ValueError(f"{path.name} holds {len(stored)} chunks but records {len(real_frames)} chunk lengths: the file is damaged, encode the video again")
-    chunks = [(code.long() if _is_indices(code) else code, count) for code, count in zip(stored, real_frames, strict=True)]
+        raise ValueError(
+            f"{path.name} holds {len(stored)} chunks but records {len(real_frames)} chunk lengths: the file is damaged, encode the video again"
+        )
+    chunks = [
+        (code.long() if _is_indices(code) else code, count) for code, count in zip(stored, real_frames, strict=True)
+    ]
     return chunks, StreamLayout(**json.loads(metadata["layout"])), json.loads(metadata["tokenizer_config"])
 
 
-def _reconstruct_pairs(model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _reconstruct_pairs(
+    model: CausalVideoTokenizer, frames: Iterable[np.ndarray], chunk_frames: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for group in _frame_groups(frames, chunk_frames):
         code, real_frames = _encode_chunk(model, group)
         height, width = group.shape[1:3]
@@ -159,7 +181,9 @@ def _frame_groups(frames: Iterable[np.ndarray], chunk_frames: int) -> Iterator[n
         if first_shape is None:
             first_shape = frame.shape
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.shape != first_shape:
-            raise ValueError(f"frame {number} is {frame.shape} {frame.dtype}: frames must all be (H, W, 3) uint8 of the size of frame 0 {first_shape}")
+            raise ValueError(
+                f"frame {number} is {frame.shape} {frame.dtype}: frames must all be (H, W, 3) uint8 of the size of frame 0 {first_shape}"
+            )
         group.append(frame)
         if len(group) == chunk_frames:
             yield np.stack(group)
@@ -177,13 +201,17 @@ def _encode_chunk(model: CausalVideoTokenizer, group: np.ndarray) -> Chunk:
     video = frames_to_tensor(group)[None].to(_device(model))
     spatial = model.config.spatial_compression
     height, width = video.shape[-2:]
-    video = F.pad(video, (0, _round_up(width, spatial) - width, 0, _round_up(height, spatial) - height, 0, 0), mode="replicate")
+    video = F.pad(
+        video, (0, _round_up(width, spatial) - width, 0, _round_up(height, spatial) - height, 0, 0), mode="replicate"
+    )
     with torch.no_grad():
         code = model.encode_indices(video) if model.config.kind == "dv" else model.encode(video)
     return code.cpu(), real_frames
 
 
-def _decode_chunk(model: CausalVideoTokenizer, code: torch.Tensor, real_frames: int, width: int, height: int) -> Iterator[np.ndarray]:
+def _decode_chunk(
+    model: CausalVideoTokenizer, code: torch.Tensor, real_frames: int, width: int, height: int
+) -> Iterator[np.ndarray]:
     code = code.to(_device(model))
     with torch.no_grad():
         video = model.decode_indices(code) if model.config.kind == "dv" else model.decode(code)

@@ -34,7 +34,9 @@ class TokenizerTrainParams:
     betas: tuple[float, float] = (0.9, 0.99)
     log_every_steps: int = 10
     sample_fps: float = 12  # frame rate of the reconstruction videos logged to MLflow
-    spread_weight: float = 0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
+    spread_weight: float = (
+        0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
+    )
     object_weight: float = 0.0  # extra weight of simulated object pixels in the reconstruction loss (losses.reconstruction_losses); 0 is off
     gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
@@ -42,18 +44,31 @@ class TokenizerTrainParams:
         self.fit_settings()  # checks the steps, intervals and clipping
         betas = self.betas if isinstance(self.betas, (list, tuple)) else [self.betas]
         if len(betas) != 2 or not all(isinstance(beta, (int, float)) and 0.0 <= beta < 1.0 for beta in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), AdamW's (beta1, beta2), e.g. [0.9, 0.99] (got {self.betas!r})")
+            raise ValueError(
+                f"betas must be two numbers in [0, 1), AdamW's (beta1, beta2), e.g. [0.9, 0.99] (got {self.betas!r})"
+            )
         self.betas = (float(betas[0]), float(betas[1]))
         if self.spread_weight < 0 or self.object_weight < 0:
-            raise ValueError(f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and {self.object_weight}")
+            raise ValueError(
+                f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and {self.object_weight}"
+            )
 
     def fit_settings(self) -> FitSettings:
         return FitSettings(
-            self.max_steps, self.val_every_steps, self.log_every_steps, self.gradient_clip_norm, self.precision, self.accelerator, self.progress_bar, self.checkpoint_dir
+            self.max_steps,
+            self.val_every_steps,
+            self.log_every_steps,
+            self.gradient_clip_norm,
+            self.precision,
+            self.accelerator,
+            self.progress_bar,
+            self.checkpoint_dir,
         )
 
 
-def train_tokenizer(config: TokenizerConfig, params: TokenizerTrainParams, datamodule: TokenizerDataModule, logger: Logger | None = None) -> CausalVideoTokenizer:
+def train_tokenizer(
+    config: TokenizerConfig, params: TokenizerTrainParams, datamodule: TokenizerDataModule, logger: Logger | None = None
+) -> CausalVideoTokenizer:
     """Train `config` on `datamodule`'s batches for `params.max_steps` steps; return the tokenizer
     (a plain nn.Module, in eval mode, on the CPU).
 

@@ -47,13 +47,19 @@ def _merge_level(x: Tensor) -> Tensor:
 def haar_patch(video: Tensor, levels: int = 2) -> Tensor:
     """[B, C, 1 + k*2**levels, H, W] -> [B, C*8**levels, 1 + k, H/2**levels, W/2**levels]."""
     if video.dim() != 5:
-        raise ValueError(f"haar_patch takes a [batch, channels, frames, height, width] video (got shape {tuple(video.shape)}): add the missing axes")
+        raise ValueError(
+            f"haar_patch takes a [batch, channels, frames, height, width] video (got shape {tuple(video.shape)}): add the missing axes"
+        )
     factor = 2**levels
     frames, height, width = video.shape[2:]
     if (frames - 1) % factor:
-        raise ValueError(f"haar_patch with {levels} levels takes 1+{factor}k frames (got {frames}): pad or trim the clip")
+        raise ValueError(
+            f"haar_patch with {levels} levels takes 1+{factor}k frames (got {frames}): pad or trim the clip"
+        )
     if height % factor or width % factor:
-        raise ValueError(f"haar_patch with {levels} levels takes a height and width that are multiples of {factor} (got {height}x{width}): crop or pad the frames")
+        raise ValueError(
+            f"haar_patch with {levels} levels takes a height and width that are multiples of {factor} (got {height}x{width}): crop or pad the frames"
+        )
     x = torch.cat([video[:, :, :1].expand(-1, -1, factor - 1, -1, -1), video], dim=2)
     for _ in range(levels):
         x = _split_level(x)
@@ -63,9 +69,13 @@ def haar_patch(video: Tensor, levels: int = 2) -> Tensor:
 def haar_unpatch(coeffs: Tensor, levels: int = 2) -> Tensor:
     """The exact inverse of `haar_patch`: [B, C*8**levels, 1 + k, h, w] -> [B, C, 1 + k*2**levels, h*2**levels, w*2**levels]."""
     if coeffs.dim() != 5:
-        raise ValueError(f"haar_unpatch takes [batch, channels, groups, height, width] coefficients (got shape {tuple(coeffs.shape)}): add the missing axes")
+        raise ValueError(
+            f"haar_unpatch takes [batch, channels, groups, height, width] coefficients (got shape {tuple(coeffs.shape)}): add the missing axes"
+        )
     if coeffs.shape[1] % _SUBBANDS_PER_LEVEL**levels:
-        raise ValueError(f"haar_unpatch with {levels} levels takes a multiple of {_SUBBANDS_PER_LEVEL**levels} channels (got {coeffs.shape[1]}): pass what haar_patch returned")
+        raise ValueError(
+            f"haar_unpatch with {levels} levels takes a multiple of {_SUBBANDS_PER_LEVEL**levels} channels (got {coeffs.shape[1]}): pass what haar_patch returned"
+        )
     x = coeffs
     for _ in range(levels):
         x = _merge_level(x)

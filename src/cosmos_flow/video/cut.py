@@ -70,6 +70,10 @@ def _check_cut_length(source: Path, clip: Path, start_frame: int, end_frame: int
     except VideoError:
         frames = 0
     if frames == 0:
-        raise VideoError(source, f"has no frames in the range [{start_frame}, {end_frame}): it ends before frame {start_frame}")
+        raise VideoError(
+            source, f"has no frames in the range [{start_frame}, {end_frame}): it ends before frame {start_frame}"
+        )
     if not resampled and frames < end_frame - start_frame:
-        raise VideoError(source, f"ends at frame {start_frame + frames}, inside the range [{start_frame}, {end_frame}) to cut")
+        raise VideoError(
+            source, f"ends at frame {start_frame + frames}, inside the range [{start_frame}, {end_frame}) to cut"
+        )

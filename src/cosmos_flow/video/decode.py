@@ -31,7 +31,11 @@ def iter_frames(
         raise ValueError(f"bad frame range [{start}, {end})")
     # One scaler thread: swscale's default thread pool costs more than it saves on small frames
     # (decoding test.mp4 at 48x27 took 7-9 s with it, 1.9 s without).
-    resize = {} if size is None else {"width": int(size[0]), "height": int(size[1]), "interpolation": interpolation, "threads": 1}
+    resize = (
+        {}
+        if size is None
+        else {"width": int(size[0]), "height": int(size[1]), "interpolation": interpolation, "threads": 1}
+    )
     frames = _source_frames(path, start, end)
     if fps is None:
         for _, frame in frames:

@@ -41,7 +41,9 @@ def write_video(
     except StopIteration:
         raise VideoError(path, "cannot be written: no frames were given") from None
     if first.dtype != np.uint8 or first.ndim != 3 or first.shape[2] != 3:
-        raise VideoError(path, f"cannot be written: frames must be (H, W, 3) uint8 RGB, got {first.shape} {first.dtype}")
+        raise VideoError(
+            path, f"cannot be written: frames must be (H, W, 3) uint8 RGB, got {first.shape} {first.dtype}"
+        )
     height, width = first.shape[:2]
 
     def raw_chunks():
@@ -49,12 +51,17 @@ def write_video(
         for number, frame in enumerate(frames, start=1):
             frame = np.asarray(frame)
             if frame.shape != first.shape or frame.dtype != np.uint8:
-                raise VideoError(path, f"cannot be written: frame {number} is {frame.shape} {frame.dtype}, frame 0 is {first.shape} uint8")
+                raise VideoError(
+                    path,
+                    f"cannot be written: frame {number} is {frame.shape} {frame.dtype}, frame 0 is {first.shape} uint8",
+                )
             yield np.ascontiguousarray(frame).tobytes()
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}.partial{path.suffix or '.mp4'}")
-    graph = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=rate_string(fps)).output(
+    graph = ffmpeg.input(
+        "pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=rate_string(fps)
+    ).output(
         str(partial),
         vcodec="libx264",
         pix_fmt=h264_pixel_format(width, height),

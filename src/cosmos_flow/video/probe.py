@@ -60,7 +60,9 @@ def open_container(path: str | Path) -> av.container.InputContainer:
     except av.error.InvalidDataError:
         raise VideoError(path, _invalid_data_reason(path)) from None
     except av.error.FFmpegError as error:
-        raise VideoError(path, f"cannot be opened by ffmpeg ({_ffmpeg_reason(error)}); it may be truncated or damaged") from None
+        raise VideoError(
+            path, f"cannot be opened by ffmpeg ({_ffmpeg_reason(error)}); it may be truncated or damaged"
+        ) from None
 
 
 def video_stream(container: av.container.InputContainer, path: str | Path) -> av.video.stream.VideoStream:
@@ -97,7 +99,9 @@ def probe(path: str | Path) -> VideoInfo:
         if num_frames == 0:
             raise VideoError(path, "has a video stream with no frames in it")
         if stream.frames and num_frames < stream.frames:
-            raise VideoError(path, f"is truncated: its header lists {stream.frames} frames but only {num_frames} are in the file")
+            raise VideoError(
+                path, f"is truncated: its header lists {stream.frames} frames but only {num_frames} are in the file"
+            )
         _decode_first_frame(container, stream, path)
         fps = _frame_rate(stream, num_frames, last_time)
         return VideoInfo(

@@ -34,7 +34,9 @@ def sample_video_path(name: str) -> Path:
     try:
         files = importlib.metadata.files(distribution) or []
     except importlib.metadata.PackageNotFoundError:
-        raise SampleVideoMissing(f"sample video {name!r} needs the package {distribution!r}: run `make setup`") from None
+        raise SampleVideoMissing(
+            f"sample video {name!r} needs the package {distribution!r}: run `make setup`"
+        ) from None
     for file in files:
         if str(file) == relative:
             path = Path(file.locate())

@@ -21,7 +21,13 @@ from cosmos_flow.worldmodel.frames import (
 from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
 from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
-from cosmos_flow.worldmodel.registry import WORLD_MODEL_FAMILIES, WorldModel, WorldModelEntry, discover_world_models, load_world_model
+from cosmos_flow.worldmodel.registry import (
+    WORLD_MODEL_FAMILIES,
+    WorldModel,
+    WorldModelEntry,
+    discover_world_models,
+    load_world_model,
+)
 
 __all__ = [
     "WORLD_MODEL_FAMILIES",

@@ -28,7 +28,9 @@ def _latents_for(frames: int, tc: int, what: str) -> int:
     if tc < 1:
         raise ValueError(f"temporal compression must be at least 1, got {tc}")
     if frames < 1 or (frames - 1) % tc:
-        raise ValueError(f"{frames} {what} do not fit a {tc}x temporal compression: use 1 + {tc}k ({_examples(1, tc, 0)})")
+        raise ValueError(
+            f"{frames} {what} do not fit a {tc}x temporal compression: use 1 + {tc}k ({_examples(1, tc, 0)})"
+        )
     return 1 + (frames - 1) // tc
 
 
@@ -47,7 +49,9 @@ def held_video(frames: np.ndarray, condition_frames: int, total_frames: int) -> 
     (causality), so it carries the condition too.
     """
     if not 1 <= condition_frames <= min(len(frames), total_frames):
-        raise ValueError(f"cannot hold frame {condition_frames} of a {len(frames)}-frame video over {total_frames} frames")
+        raise ValueError(
+            f"cannot hold frame {condition_frames} of a {len(frames)}-frame video over {total_frames} frames"
+        )
     given = np.asarray(frames[:condition_frames])
     return np.concatenate([given, np.repeat(given[-1:], total_frames - condition_frames, axis=0)])
 
@@ -114,7 +118,9 @@ def plan_generation(
 def _check_total(condition_frames: int, total_frames: int, tc: int) -> None:
     if condition_frames == 0:
         if total_frames < 1 or (total_frames - 1) % tc:
-            raise ValueError(f"N={total_frames} frames cannot be made: without condition frames and {tc}x temporal compression, N must be 1 + {tc}k ({_examples(1, tc, 0)})")
+            raise ValueError(
+                f"N={total_frames} frames cannot be made: without condition frames and {tc}x temporal compression, N must be 1 + {tc}k ({_examples(1, tc, 0)})"
+            )
         return
     condition_latent_frames(condition_frames, tc)
     if total_frames <= condition_frames or (total_frames - condition_frames) % tc:

@@ -62,7 +62,9 @@ def encode_training_clips(
     model = load_tokenizer(tokenizer).to(settings.torch_device())
     found = model.config.kind
     if found != kind:
-        raise ValueError(f"this model reads {TOKENIZER_OUTPUTS[kind]}, but {tokenizer_name} is a {found} tokenizer; train a {kind} one")
+        raise ValueError(
+            f"this model reads {TOKENIZER_OUTPUTS[kind]}, but {tokenizer_name} is a {found} tokenizer; train a {kind} one"
+        )
     return encode_clip_table(
         model, table, frames=settings.frames, size=settings.size, splits=splits, batch_size=settings.encode_batch_size, progress=settings.progress,
         held_condition_latents=held_condition_latents,

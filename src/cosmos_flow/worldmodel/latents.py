@@ -36,7 +36,9 @@ _LIST_FIELDS = ("captions", "clip_ids", "splits", "scenarios")
 _OPTIONAL_TENSORS = ("indices", "held", "held_indices")
 
 
-def held_encoding(held: torch.Tensor | None, held_condition_latents: Sequence[int], condition_latents: int) -> torch.Tensor:
+def held_encoding(
+    held: torch.Tensor | None, held_condition_latents: Sequence[int], condition_latents: int
+) -> torch.Tensor:
     """The entry of `held` [N, A, ...] (one per entry of `held_condition_latents`) for `condition_latents`."""
     if held is None or condition_latents not in held_condition_latents:
         raise ValueError(
@@ -74,7 +76,9 @@ class LatentClips:
         if any(length != count for length in lengths.values()) or any(tensor.shape[0] != count for tensor in tensors):
             raise ValueError(f"LatentClips needs one entry per clip ({count} latents) in every field, got {lengths}")
         if self.held is not None and self.held.shape[1] != len(self.held_condition_latents):
-            raise ValueError(f"LatentClips holds {self.held.shape[1]} held-frame encodings per clip but names {len(self.held_condition_latents)} condition lengths")
+            raise ValueError(
+                f"LatentClips holds {self.held.shape[1]} held-frame encodings per clip but names {len(self.held_condition_latents)} condition lengths"
+            )
 
     def held_for(self, condition_latents: int) -> torch.Tensor:
         """The held-frame encodings [N, C, t, h, w] for `condition_latents` condition latent frames."""
@@ -105,9 +109,16 @@ class LatentClips:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tensors = {"latents": self.latents.contiguous()}
-        tensors |= {name: getattr(self, name).contiguous() for name in _OPTIONAL_TENSORS if getattr(self, name) is not None}
+        tensors |= {
+            name: getattr(self, name).contiguous() for name in _OPTIONAL_TENSORS if getattr(self, name) is not None
+        }
         described = {name: getattr(self, name) for name in _LIST_FIELDS}
-        described.update(tokenizer_config=self.tokenizer_config, frames=self.frames, size=self.size, held_condition_latents=self.held_condition_latents)
+        described.update(
+            tokenizer_config=self.tokenizer_config,
+            frames=self.frames,
+            size=self.size,
+            held_condition_latents=self.held_condition_latents,
+        )
         save_file(tensors, str(path), metadata={"latent_clips": json.dumps(described)})
 
     @classmethod
@@ -138,11 +149,15 @@ def encode_clip_table(
     tokenizer.check_input(frames, size, size)
     rows = table[table["split"].isin(list(splits))].reset_index(drop=True)
     if rows.empty:
-        raise ValueError(f"the clip table has no clips in splits {list(splits)}; check the split names or run curation first")
+        raise ValueError(
+            f"the clip table has no clips in splits {list(splits)}; check the split names or run curation first"
+        )
     tc = tokenizer.config.temporal_compression
     held_frames = [1 + (count - 1) * tc for count in held_condition_latents]
     if any(not 1 <= count < frames for count in held_frames):
-        raise ValueError(f"held condition latent frames {list(held_condition_latents)} do not fit clips of {frames} frames at {tc}x temporal compression")
+        raise ValueError(
+            f"held condition latent frames {list(held_condition_latents)} do not fit clips of {frames} frames at {tc}x temporal compression"
+        )
     device = next(tokenizer.parameters()).device
     quantizer = tokenizer.quantizer if tokenizer.config.kind == "dv" else None
     encoded: dict[str, list[torch.Tensor]] = {name: [] for name in ("latents", *_OPTIONAL_TENSORS)}
@@ -164,7 +179,14 @@ def encode_clip_table(
                 held = [frames_to_tensor(held_video(clip, count, frames)) for clip in clips for count in held_frames]
                 encode(torch.stack(held), "held", "held_indices", groups=len(held_frames))
             bar.update(len(clips))
-    logger.info("encoded %d clips of %d frames at %dx%d into latents %s", len(rows), frames, size, size, tuple(encoded["latents"][0].shape[1:]))
+    logger.info(
+        "encoded %d clips of %d frames at %dx%d into latents %s",
+        len(rows),
+        frames,
+        size,
+        size,
+        tuple(encoded["latents"][0].shape[1:]),
+    )
     return LatentClips(
         latents=torch.cat(encoded["latents"]),
         **{name: torch.cat(encoded[name]) if encoded[name] else None for name in _OPTIONAL_TENSORS},

@@ -31,5 +31,7 @@ def select_condition_frames(frames: np.ndarray, condition_frames: int | None, tc
     count = default_condition_frames(len(frames), tc) if condition_frames is None else condition_frames
     condition_latent_frames(count, tc)
     if len(frames) < count:
-        raise ValueError(f"the past video has {len(frames)} frames but {count} condition frames were asked for; give a longer video or fewer condition frames")
+        raise ValueError(
+            f"the past video has {len(frames)} frames but {count} condition frames were asked for; give a longer video or fewer condition frames"
+        )
     return frames[:count]

@@ -68,7 +68,9 @@ def load_world_model(entry_or_folder: WorldModelEntry | str | Path) -> WorldMode
         entry = _entry(Path(entry_or_folder))
         if entry is None:
             known = ", ".join(WORLD_MODEL_FAMILIES)
-            raise ValueError(f'{entry_or_folder} is not a saved world model (its {CONFIG_FILE} is missing or its "model" is not one of {known})')
+            raise ValueError(
+                f'{entry_or_folder} is not a saved world model (its {CONFIG_FILE} is missing or its "model" is not one of {known})'
+            )
     if entry.problem:
         raise ValueError(entry.problem)
     module_name, function_name = WORLD_MODEL_FAMILIES[entry.family].split(":")
@@ -90,11 +92,19 @@ def _entry(folder: Path) -> WorldModelEntry | None:
     if family not in WORLD_MODEL_FAMILIES:
         return None
     tokenizer = str(config.get("tokenizer") or "")
-    entry = WorldModelEntry(name=folder.name, family=family, stage=str(config.get("stage", "")), path=folder, tokenizer=tokenizer)
+    entry = WorldModelEntry(
+        name=folder.name, family=family, stage=str(config.get("stage", "")), path=folder, tokenizer=tokenizer
+    )
     if not tokenizer:
-        return _with_problem(entry, f"{folder.name} cannot be loaded: its {CONFIG_FILE} names no tokenizer; retrain it or add the tokenizer's folder name")
+        return _with_problem(
+            entry,
+            f"{folder.name} cannot be loaded: its {CONFIG_FILE} names no tokenizer; retrain it or add the tokenizer's folder name",
+        )
     if not (folder.parent / tokenizer).is_dir():
-        return _with_problem(entry, f"{folder.name} cannot be loaded: its tokenizer {tokenizer} is not in {folder.parent}; train or restore that tokenizer first")
+        return _with_problem(
+            entry,
+            f"{folder.name} cannot be loaded: its tokenizer {tokenizer} is not in {folder.parent}; train or restore that tokenizer first",
+        )
     return entry
 
 

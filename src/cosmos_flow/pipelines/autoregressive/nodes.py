@@ -74,7 +74,9 @@ def _samples(params: AutoregressivePipelineParams) -> SampleSettings:
 
 
 def _train_params(params: AutoregressivePipelineParams, stage: str) -> ARTrainParams:
-    return from_params(ARTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"autoregressive.{stage}.train")
+    return from_params(
+        ARTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"autoregressive.{stage}.train"
+    )
 
 
 def _held_condition_latents(params: AutoregressivePipelineParams) -> list[int]:
@@ -91,7 +93,14 @@ def _held_condition_latents(params: AutoregressivePipelineParams) -> list[int]:
 def encode_tokens(table: pd.DataFrame, tokenizer_dv: ModelArtifact, autoregressive: dict) -> LatentClips:
     """The train and val clips through the DV tokenizer, once: training reads token indices, never pixels."""
     params = _params(autoregressive)
-    return encode_training_clips(tokenizer_dv, table, _data(params), kind="dv", tokenizer_name=TOKENIZER_NAME, held_condition_latents=_held_condition_latents(params))
+    return encode_training_clips(
+        tokenizer_dv,
+        table,
+        _data(params),
+        kind="dv",
+        tokenizer_name=TOKENIZER_NAME,
+        held_condition_latents=_held_condition_latents(params),
+    )
 
 
 def embed_captions(tokens: LatentClips, autoregressive: dict) -> CaptionEmbeddings:
@@ -109,42 +118,78 @@ def _train_and_sample(
     init_from: ARTransformer | None = None,
 ) -> tuple[ARTransformer, dict]:
     """Train one stage in a child MLflow run, then continue validation clips and log the videos there."""
-    train, val = TokenClips.from_latents(tokens.subset(["train"]), embeddings), TokenClips.from_latents(tokens.subset(["val"]), embeddings)
+    train, val = (
+        TokenClips.from_latents(tokens.subset(["train"]), embeddings),
+        TokenClips.from_latents(tokens.subset(["val"]), embeddings),
+    )
     tokenizer = load_tokenizer(tokenizer_dv)
     if init_from is not None:
         config = init_from.config.with_text(embeddings.embeddings.shape[-1])
     else:
         model = from_params(ModelSettings, params.model, "autoregressive.model")
-        config = build_config(model.size, int(tokenizer.quantizer.codebook_size), tuple(tokens.indices.shape[1:]), **model.overrides)
+        config = build_config(
+            model.size, int(tokenizer.quantizer.codebook_size), tuple(tokens.indices.shape[1:]), **model.overrides
+        )
     settings = _samples(params)
     with child_run_logger(STAGE_RUN_NAMES[stage]) as logger:
         logger.log_hyperparams({"transformer": config.to_dict()})
         result = train_stage(config, _train_params(params, stage), train, val, logger=logger, init_from=init_from)
         shown = val if len(val) else train
-        samples = sample_videos(result.model, tokenizer, shown, settings.clips, settings.condition_latent_frames, _sampling(params), params.seed)
+        samples = sample_videos(
+            result.model,
+            tokenizer,
+            shown,
+            settings.clips,
+            settings.condition_latent_frames,
+            _sampling(params),
+            params.seed,
+        )
         write_samples(samples.videos, samples_dir, STAGE_RUN_NAMES[stage], settings.fps, logger)
-        summary = {**result.metrics, "generation_tokens_per_s": samples.tokens_per_second, "train_clips": float(len(train)), "val_clips": float(len(val))}
+        summary = {
+            **result.metrics,
+            "generation_tokens_per_s": samples.tokens_per_second,
+            "train_clips": float(len(train)),
+            "val_clips": float(len(val)),
+        }
         logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
     return result.model, summary
 
 
-def train_video(tokens: LatentClips, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str) -> tuple[ARTransformer, dict]:
+def train_video(
+    tokens: LatentClips, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str
+) -> tuple[ARTransformer, dict]:
     """Stage 1 from scratch: the next video token from the past video tokens."""
     return _train_and_sample("video", tokens, None, tokenizer_dv, _params(autoregressive), samples_dir)
 
 
 def train_video2world(
-    video_model: ARTransformer, tokens: LatentClips, embeddings: CaptionEmbeddings, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str
+    video_model: ARTransformer,
+    tokens: LatentClips,
+    embeddings: CaptionEmbeddings,
+    tokenizer_dv: ModelArtifact,
+    autoregressive: dict,
+    samples_dir: str,
 ) -> tuple[ARTransformer, dict]:
     """Stage 2 from stage 1's weights, with cross-attention to the captions (zero-initialized outputs)."""
-    return _train_and_sample("v2w", tokens, embeddings, tokenizer_dv, _params(autoregressive), samples_dir, init_from=video_model)
+    return _train_and_sample(
+        "v2w", tokens, embeddings, tokenizer_dv, _params(autoregressive), samples_dir, init_from=video_model
+    )
 
 
-def _package(stage: str, model: ARTransformer, summary: dict, tokens: LatentClips, text_encoder: dict | None, autoregressive: dict) -> ModelArtifact:
+def _package(
+    stage: str,
+    model: ARTransformer,
+    summary: dict,
+    tokens: LatentClips,
+    text_encoder: dict | None,
+    autoregressive: dict,
+) -> ModelArtifact:
     params = _params(autoregressive)
     data = _data(params)
     tc = int(tokens.tokenizer_config["temporal_compression"])
-    spec = ServingSpec(stage, TOKENIZER_NAME, (data.size, data.size), tc, _samples(params).fps, _sampling(params), text_encoder)
+    spec = ServingSpec(
+        stage, TOKENIZER_NAME, (data.size, data.size), tc, _samples(params).fps, _sampling(params), text_encoder
+    )
     clips = f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} (split/scenario: {tokens.clip_counts()})"
     trained_on = f"{clips}; training: {asdict(_train_params(params, stage))}"
     return ar_artifact(model, spec, card=default_card(model.config, spec, trained_on, summary))
@@ -154,7 +199,9 @@ def package_video(model: ARTransformer, summary: dict, tokens: LatentClips, auto
     return _package("video", model, summary, tokens, None, autoregressive)
 
 
-def package_video2world(model: ARTransformer, summary: dict, tokens: LatentClips, embeddings: CaptionEmbeddings, autoregressive: dict) -> ModelArtifact:
+def package_video2world(
+    model: ARTransformer, summary: dict, tokens: LatentClips, embeddings: CaptionEmbeddings, autoregressive: dict
+) -> ModelArtifact:
     return _package("v2w", model, summary, tokens, embeddings.encoder_spec, autoregressive)
 
 

@@ -12,15 +12,35 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(nodes.encode_tokens, ["training_clips", "tokenizer_dv", params], "ar_tokens", name="encode_ar_tokens"),
             Node(nodes.embed_captions, ["ar_tokens", params], "ar_caption_embeddings", name="embed_ar_captions"),
-            Node(nodes.train_video, ["ar_tokens", "tokenizer_dv", params, samples_dir], ["ar_video_module", "ar_video_summary"], name="train_ar_video"),
+            Node(
+                nodes.train_video,
+                ["ar_tokens", "tokenizer_dv", params, samples_dir],
+                ["ar_video_module", "ar_video_summary"],
+                name="train_ar_video",
+            ),
             Node(
                 nodes.train_video2world,
                 ["ar_video_module", "ar_tokens", "ar_caption_embeddings", "tokenizer_dv", params, samples_dir],
                 ["ar_v2w_module", "ar_v2w_summary"],
                 name="train_ar_video2world",
             ),
-            Node(nodes.package_video, ["ar_video_module", "ar_video_summary", "ar_tokens", params], "ar_video", name="save_ar_video"),
-            Node(nodes.package_video2world, ["ar_v2w_module", "ar_v2w_summary", "ar_tokens", "ar_caption_embeddings", params], "ar_v2w", name="save_ar_v2w"),
-            Node(nodes.report, ["ar_video_summary", "ar_v2w_summary", samples_dir], "autoregressive_metrics", name="report_autoregressive"),
+            Node(
+                nodes.package_video,
+                ["ar_video_module", "ar_video_summary", "ar_tokens", params],
+                "ar_video",
+                name="save_ar_video",
+            ),
+            Node(
+                nodes.package_video2world,
+                ["ar_v2w_module", "ar_v2w_summary", "ar_tokens", "ar_caption_embeddings", params],
+                "ar_v2w",
+                name="save_ar_v2w",
+            ),
+            Node(
+                nodes.report,
+                ["ar_video_summary", "ar_v2w_summary", samples_dir],
+                "autoregressive_metrics",
+                name="report_autoregressive",
+            ),
         ]
     )

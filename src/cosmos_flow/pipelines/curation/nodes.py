@@ -22,7 +22,9 @@ class CurationParams:
     detector: str = "transnetv2"
     threshold: float | None = None  # None: the detector's default (TransNetV2 0.4)
     split: dict = field(default_factory=dict)  # ClipSplitParams
-    filters: dict = field(default_factory=dict)  # FilterParams: analysis, motion, quality, text, video_type, allowed_types
+    filters: dict = field(
+        default_factory=dict
+    )  # FilterParams: analysis, motion, quality, text, video_type, allowed_types
     filter_sources: list[str] = field(default_factory=lambda: ["user", "sample"])
     include_sim: bool = True
     captioner: dict = field(default_factory=lambda: {"kind": "measured"})
@@ -45,28 +47,45 @@ def detect_shots(videos: pd.DataFrame, curation: dict) -> tuple[pd.DataFrame, di
 
 def plan_clips(videos: pd.DataFrame, shots: pd.DataFrame, curation: dict) -> tuple[pd.DataFrame, dict]:
     params = _params(curation)
-    return curate.plan_candidates(videos[videos["video_id"].isin(shots["video_id"])], shots, ClipSplitParams(**params.split))
+    return curate.plan_candidates(
+        videos[videos["video_id"].isin(shots["video_id"])], shots, ClipSplitParams(**params.split)
+    )
 
 
 def filter_clips(candidates: pd.DataFrame, videos: pd.DataFrame, sim_episodes: pd.DataFrame, curation: dict):
     params = _params(curation)
     captions = dict(zip(sim_episodes["episode_id"], sim_episodes["caption"]))
     return curate.analyze_candidates(
-        candidates, videos, captions, FilterParams.from_dict(params.filters), tuple(params.filter_sources), params.captioner, params.embedder, params.progress
+        candidates,
+        videos,
+        captions,
+        FilterParams.from_dict(params.filters),
+        tuple(params.filter_sources),
+        params.captioner,
+        params.embedder,
+        params.progress,
     )
 
 
-def deduplicate_clips(clips: pd.DataFrame, embeddings: curate.ClipEmbeddings, videos: pd.DataFrame, curation: dict) -> tuple[pd.DataFrame, dict]:
+def deduplicate_clips(
+    clips: pd.DataFrame, embeddings: curate.ClipEmbeddings, videos: pd.DataFrame, curation: dict
+) -> tuple[pd.DataFrame, dict]:
     params = _params(curation)
     sources = clips["video_id"].map(videos.set_index("video_id")["source"])
-    return curate.deduplicate_clips(clips, embeddings, sources, DedupParams(**params.dedup), tuple(params.filter_sources))
+    return curate.deduplicate_clips(
+        clips, embeddings, sources, DedupParams(**params.dedup), tuple(params.filter_sources)
+    )
 
 
-def transcode_clips(clips: pd.DataFrame, videos: pd.DataFrame, curation: dict, clips_dir: str) -> tuple[pd.DataFrame, dict]:
+def transcode_clips(
+    clips: pd.DataFrame, videos: pd.DataFrame, curation: dict, clips_dir: str
+) -> tuple[pd.DataFrame, dict]:
     params = _params(curation)
     options = params.transcode
     size = tuple(options["size"]) if options.get("size") else None
-    return curate.transcode_kept(clips, videos, clips_dir, size, options.get("fps"), int(options.get("crf", 20)), params.progress)
+    return curate.transcode_kept(
+        clips, videos, clips_dir, size, options.get("fps"), int(options.get("crf", 20)), params.progress
+    )
 
 
 def _decodes(path) -> bool:
@@ -88,7 +107,9 @@ def validate_clips(clips: pd.DataFrame, videos: pd.DataFrame, curation: dict) ->
     return clips
 
 
-def report_curation(clips: pd.DataFrame, shots: pd.DataFrame, videos: pd.DataFrame, *stage_stats: dict) -> tuple[dict, Figure]:
+def report_curation(
+    clips: pd.DataFrame, shots: pd.DataFrame, videos: pd.DataFrame, *stage_stats: dict
+) -> tuple[dict, Figure]:
     """The run's numbers (outcomes, then each stage's counts and seconds) and the rejection chart."""
     metrics = outcome_counts(clips, shots, videos)
     for stats in stage_stats:

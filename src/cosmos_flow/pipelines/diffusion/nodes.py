@@ -84,7 +84,11 @@ def _sample_video_sampling(params: DiffusionPipelineParams) -> SamplingParams:
 
 
 def _train_params(params: DiffusionPipelineParams, stage: str) -> DiffusionTrainParams:
-    return from_params(DiffusionTrainParams, {"seed": params.seed, **getattr(params, stage).get("train", {})}, f"diffusion.{stage}.train")
+    return from_params(
+        DiffusionTrainParams,
+        {"seed": params.seed, **getattr(params, stage).get("train", {})},
+        f"diffusion.{stage}.train",
+    )
 
 
 def _condition_sampling_settings(params: DiffusionPipelineParams) -> dict:
@@ -98,7 +102,9 @@ def encode_latents(table: pd.DataFrame, tokenizer_cv: ModelArtifact, diffusion: 
     params = _params(diffusion)
     held = _held_condition_latents(params) if _held_frame_anchor(params) else []
     with torch_threads(params.torch_threads):
-        return encode_training_clips(tokenizer_cv, table, _data(params), kind="cv", tokenizer_name=TOKENIZER_NAME, held_condition_latents=held)
+        return encode_training_clips(
+            tokenizer_cv, table, _data(params), kind="cv", tokenizer_name=TOKENIZER_NAME, held_condition_latents=held
+        )
 
 
 def embed_captions(latents: LatentClips, diffusion: dict) -> CaptionEmbeddings:
@@ -107,17 +113,31 @@ def embed_captions(latents: LatentClips, diffusion: dict) -> CaptionEmbeddings:
 
 
 def _split(latents: LatentClips, embeddings: CaptionEmbeddings) -> tuple[LatentTextData, LatentTextData]:
-    return LatentTextData.from_clips(latents.subset(["train"]), embeddings), LatentTextData.from_clips(latents.subset(["val"]), embeddings)
+    return LatentTextData.from_clips(latents.subset(["train"]), embeddings), LatentTextData.from_clips(
+        latents.subset(["val"]), embeddings
+    )
 
 
-def _sample_callback(stage: str, data: LatentTextData, tokenizer, params: DiffusionPipelineParams) -> SampleVideoCallback:
+def _sample_callback(
+    stage: str, data: LatentTextData, tokenizer, params: DiffusionPipelineParams
+) -> SampleVideoCallback:
     """Sample videos of the first validation clips' captions (Video2World: from their first latent frames)."""
     settings = _samples(params)
     sampling = _sample_video_sampling(params)
     count = min(settings.clips, len(data))
     condition, held = _sample_condition(stage, data, count, settings, params)
     return SampleVideoCallback(
-        tokenizer, data.context[:count], data.context_mask[:count], tuple(data.latents.shape[1:]), sampling, settings.every_n_steps, settings.fps, stage, params.seed, condition, held
+        tokenizer,
+        data.context[:count],
+        data.context_mask[:count],
+        tuple(data.latents.shape[1:]),
+        sampling,
+        settings.every_n_steps,
+        settings.fps,
+        stage,
+        params.seed,
+        condition,
+        held,
     )
 
 
@@ -131,7 +151,9 @@ def _held_frame_anchor(params: DiffusionPipelineParams) -> bool:
     return bool(params.condition.get("held_frame_anchor", False))
 
 
-def _sample_condition(stage: str, data: LatentTextData, count: int, settings: SampleSettings, params: DiffusionPipelineParams):
+def _sample_condition(
+    stage: str, data: LatentTextData, count: int, settings: SampleSettings, params: DiffusionPipelineParams
+):
     """(condition latents, held frames) of the first `count` clips for sample videos; (None, None) for Text2World."""
     if stage != "v2w":
         return None, None
@@ -140,7 +162,14 @@ def _sample_condition(stage: str, data: LatentTextData, count: int, settings: Sa
     return data.latents[:count, :, :frames], held
 
 
-def _train_stage(stage: str, denoiser: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, params: DiffusionPipelineParams):
+def _train_stage(
+    stage: str,
+    denoiser: DiffusionDenoiser,
+    latents: LatentClips,
+    embeddings: CaptionEmbeddings,
+    tokenizer_cv: ModelArtifact,
+    params: DiffusionPipelineParams,
+):
     train, val = _split(latents, embeddings)
     train_params = _train_params(params, stage)
     condition = condition_sampling_from(_condition_sampling_settings(params)) if stage == "v2w" else None
@@ -148,47 +177,89 @@ def _train_stage(stage: str, denoiser: DiffusionDenoiser, latents: LatentClips, 
     with torch_threads(params.torch_threads), child_run_logger(f"diffusion_{stage}") as logger:
         logger.log_hyperparams({"model": params.model})  # the module logs its DiT, EDM and training settings itself
         result = train_diffusion(denoiser, train, val, train_params, condition, logger=logger, samples=samples)
-    summary = {**result.summary, "parameters": float(sum(p.numel() for p in result.denoiser.parameters())), "train_clips": float(len(train)), "val_clips": float(len(val))}
+    summary = {
+        **result.summary,
+        "parameters": float(sum(p.numel() for p in result.denoiser.parameters())),
+        "train_clips": float(len(train)),
+        "val_clips": float(len(val)),
+    }
     return result.denoiser, summary
 
 
-def train_text2world(latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict) -> tuple[DiffusionDenoiser, dict]:
+def train_text2world(
+    latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict
+) -> tuple[DiffusionDenoiser, dict]:
     """Text2World from scratch, its latents normalized with the training clips' per-channel statistics."""
     params = _params(diffusion)
     train_latents = latents.subset(["train"]).latents
     if len(train_latents) == 0:
         raise ValueError("there are no training clips for the diffusion model; run curation (and simulation) first")
     mean, std = latent_statistics(train_latents)
-    overrides = {"latent_channels": latents.latents.shape[1], "text_dim": embeddings.embeddings.shape[-1], **params.model.get("overrides", {})}
-    denoiser = DiffusionDenoiser(dit_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std)
+    overrides = {
+        "latent_channels": latents.latents.shape[1],
+        "text_dim": embeddings.embeddings.shape[-1],
+        **params.model.get("overrides", {}),
+    }
+    denoiser = DiffusionDenoiser(
+        dit_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std
+    )
     return _train_stage("t2w", denoiser, latents, embeddings, tokenizer_cv, params)
 
 
 def train_video2world(
-    text2world: DiffusionDenoiser, latents: LatentClips, embeddings: CaptionEmbeddings, tokenizer_cv: ModelArtifact, diffusion: dict
+    text2world: DiffusionDenoiser,
+    latents: LatentClips,
+    embeddings: CaptionEmbeddings,
+    tokenizer_cv: ModelArtifact,
+    diffusion: dict,
 ) -> tuple[DiffusionDenoiser, dict]:
     """Video2World, initialized from the Text2World weights (the new input channels' weights start at zero)."""
     params = _params(diffusion)
-    return _train_stage("v2w", video2world_from(text2world, _held_frame_anchor(params)), latents, embeddings, tokenizer_cv, params)
+    return _train_stage(
+        "v2w", video2world_from(text2world, _held_frame_anchor(params)), latents, embeddings, tokenizer_cv, params
+    )
 
 
-def _package(stage: str, denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+def _package(
+    stage: str,
+    denoiser: DiffusionDenoiser,
+    summary: dict,
+    latents: LatentClips,
+    embeddings: CaptionEmbeddings,
+    diffusion: dict,
+) -> ModelArtifact:
     params = _params(diffusion)
     data = _data(params)
-    data_summary = {"clips": latents.clip_counts(), "frames": data.frames, "size": data.size, "tokenizer": TOKENIZER_NAME}
+    data_summary = {
+        "clips": latents.clip_counts(),
+        "frames": data.frames,
+        "size": data.size,
+        "tokenizer": TOKENIZER_NAME,
+    }
     train = asdict(_train_params(params, stage))
     artifact = diffusion_artifact(
-        denoiser, stage, embeddings.encoder_spec, data.frames, (data.size, data.size), _samples(params).fps, _sampling(params), extra_config={"metrics": summary, "train": train}
+        denoiser,
+        stage,
+        embeddings.encoder_spec,
+        data.frames,
+        (data.size, data.size),
+        _samples(params).fps,
+        _sampling(params),
+        extra_config={"metrics": summary, "train": train},
     )
     artifact.card = model_card(f"diffusion_{stage}", artifact.config, data_summary, train, summary)
     return artifact
 
 
-def package_text2world(denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+def package_text2world(
+    denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict
+) -> ModelArtifact:
     return _package("t2w", denoiser, summary, latents, embeddings, diffusion)
 
 
-def package_video2world(denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict) -> ModelArtifact:
+def package_video2world(
+    denoiser: DiffusionDenoiser, summary: dict, latents: LatentClips, embeddings: CaptionEmbeddings, diffusion: dict
+) -> ModelArtifact:
     return _package("v2w", denoiser, summary, latents, embeddings, diffusion)
 
 
@@ -220,7 +291,17 @@ def report(
         on_device = copy.deepcopy(denoiser).to(device)  # the trained module stays where the save nodes expect it
         with torch_threads(params.torch_threads):
             started = time.perf_counter()
-            clips = sample_clips(on_device, tokenizer, context, context_mask, tuple(shown.latents.shape[1:]), params.seed, _sample_video_sampling(params), condition, held)
+            clips = sample_clips(
+                on_device,
+                tokenizer,
+                context,
+                context_mask,
+                tuple(shown.latents.shape[1:]),
+                params.seed,
+                _sample_video_sampling(params),
+                condition,
+                held,
+            )
             metrics[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count
         paths += write_sample_videos(samples_dir, f"diffusion_{stage}", clips, settings.fps)
     if mlflow.active_run() is not None:

@@ -19,7 +19,9 @@ def _params(evaluation: dict) -> EvaluationParams:
     return from_params(EvaluationParams, evaluation, "evaluation")
 
 
-def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
+def evaluate_physics_alignment(
+    sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None
+) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
     """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds.
 
     `saved_models` only order this node after the model pipelines; the models are found in `models_dir`.
@@ -31,7 +33,9 @@ def evaluate_physics_alignment(sim_episodes: pd.DataFrame, evaluation: dict, *sa
     return results.rows, results.examples, {"seconds_physics": time.perf_counter() - start}
 
 
-def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None) -> tuple[pd.DataFrame, dict[str, float]]:
+def evaluate_3d_consistency(
+    sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None
+) -> tuple[pd.DataFrame, dict[str, float]]:
     """Per-video 3D-consistency numbers of every source, and the node's seconds (`saved_models`: as above)."""
     params = _params(evaluation)
     start = time.perf_counter()
@@ -41,17 +45,37 @@ def evaluate_3d_consistency(sim_episodes: pd.DataFrame, evaluation: dict, *saved
 
 
 def report_evaluation(
-    physics_rows: pd.DataFrame, geometry_rows: pd.DataFrame, examples: list[dict], evaluation: dict, *stage_stats: dict[str, float]
+    physics_rows: pd.DataFrame,
+    geometry_rows: pd.DataFrame,
+    examples: list[dict],
+    evaluation: dict,
+    *stage_stats: dict[str, float],
 ) -> tuple[dict[str, float], pd.DataFrame, pd.DataFrame, Figure, Figure, Figure, str]:
     """Flat metrics, the two tables, three plots and the markdown report."""
     params = _params(evaluation)
-    physics, geometry = tables.physics_table(physics_rows, seed=params.seed), tables.geometry_table(geometry_rows, seed=params.seed)
+    physics, geometry = (
+        tables.physics_table(physics_rows, seed=params.seed),
+        tables.geometry_table(geometry_rows, seed=params.seed),
+    )
     metrics = tables.flat_metrics(physics, geometry)
     for stats in stage_stats:
         metrics.update(stats)
-    metrics["seconds_total"] = sum(value for name, value in metrics.items() if name.startswith("seconds_") and name != "seconds_total")
-    models = sorted(set(physics.loc[physics["kind"] == "model", "source"]) | set(geometry.loc[geometry["kind"] == "model", "source"]))
+    metrics["seconds_total"] = sum(
+        value for name, value in metrics.items() if name.startswith("seconds_") and name != "seconds_total"
+    )
+    models = sorted(
+        set(physics.loc[physics["kind"] == "model", "source"])
+        | set(geometry.loc[geometry["kind"] == "model", "source"])
+    )
     tokenizer = params.tokenizer if FEATURE_METRIC in physics_rows.columns else None
     notes = report.definitions(params.physics_params, params.consistency_params, tokenizer, models)
     markdown = report.markdown_report(physics, geometry, notes)
-    return metrics, physics, geometry, plots.metric_bars(physics), plots.geometry_bars(geometry), plots.example_strips(examples), markdown
+    return (
+        metrics,
+        physics,
+        geometry,
+        plots.metric_bars(physics),
+        plots.geometry_bars(geometry),
+        plots.example_strips(examples),
+        markdown,
+    )

@@ -19,10 +19,22 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["evaluation_physics_episodes", "evaluation_examples", "evaluation_physics_stats"],
                 name="evaluate_physics_alignment",
             ),
-            Node(nodes.evaluate_3d_consistency, ["sim_episodes", evaluation, *MODELS], ["evaluation_geometry_episodes", "evaluation_geometry_stats"], name="evaluate_3d_consistency"),
+            Node(
+                nodes.evaluate_3d_consistency,
+                ["sim_episodes", evaluation, *MODELS],
+                ["evaluation_geometry_episodes", "evaluation_geometry_stats"],
+                name="evaluate_3d_consistency",
+            ),
             Node(
                 nodes.report_evaluation,
-                ["evaluation_physics_episodes", "evaluation_geometry_episodes", "evaluation_examples", evaluation, "evaluation_physics_stats", "evaluation_geometry_stats"],
+                [
+                    "evaluation_physics_episodes",
+                    "evaluation_geometry_episodes",
+                    "evaluation_examples",
+                    evaluation,
+                    "evaluation_physics_stats",
+                    "evaluation_geometry_stats",
+                ],
                 [
                     "evaluation_metrics",
                     "evaluation_table",

@@ -8,7 +8,12 @@ from cosmos_flow.pipelines.ingest.nodes import gather_sources, probe_sources, va
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(gather_sources, ["user_videos", "sim_episodes", "params:ingest"], "ingest_sources", name="gather_sources"),
+            Node(
+                gather_sources,
+                ["user_videos", "sim_episodes", "params:ingest"],
+                "ingest_sources",
+                name="gather_sources",
+            ),
             Node(
                 probe_sources,
                 ["ingest_sources", "params:ingest"],

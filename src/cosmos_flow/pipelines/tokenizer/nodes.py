@@ -26,10 +26,14 @@ from cosmos_flow.tracking import child_run_logger
 @dataclass
 class TokenizerPipelineParams:
     seed: int = 0
-    real_test_fraction: float = 0.3  # share of real source videos held out, whole (stable hash of video_id), for every model pipeline
+    real_test_fraction: float = (
+        0.3  # share of real source videos held out, whole (stable hash of video_id), for every model pipeline
+    )
     data: dict = field(default_factory=dict)  # TokenizerDataParams
     evaluation: dict = field(default_factory=lambda: {"max_frames": 17, "clips_per_scenario": 4, "max_short_side": 96})
-    cv: dict = field(default_factory=dict)  # {"config": registry name, "overrides": {...}, "train": TokenizerTrainParams}
+    cv: dict = field(
+        default_factory=dict
+    )  # {"config": registry name, "overrides": {...}, "train": TokenizerTrainParams}
     dv: dict = field(default_factory=dict)
     checkpoint_root: str | None = None  # resume interrupted training from here (None: no checkpoints)
 
@@ -38,7 +42,9 @@ def _params(tokenizer: dict) -> TokenizerPipelineParams:
     return from_params(TokenizerPipelineParams, tokenizer, "tokenizer")
 
 
-def build_training_clip_table(clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, tokenizer: dict) -> pd.DataFrame:
+def build_training_clip_table(
+    clips: pd.DataFrame, videos: pd.DataFrame, episodes: pd.DataFrame, tokenizer: dict
+) -> pd.DataFrame:
     """The training clip table of every model pipeline: built here once, so all models hold out the same clips."""
     params = _params(tokenizer)
     return training_clip_table(clips, videos, episodes, real_test_fraction=params.real_test_fraction, seed=params.seed)
@@ -58,7 +64,9 @@ def train(kind: str, table: pd.DataFrame, tokenizer: dict) -> CausalVideoTokeniz
     head = getattr(params, kind)
     config = get_config(head["config"], **head.get("overrides", {}))
     data = from_params(TokenizerDataParams, {"seed": params.seed, **params.data}, "tokenizer.data")
-    train_params = from_params(TokenizerTrainParams, {"seed": params.seed, **head.get("train", {})}, f"tokenizer.{kind}.train")
+    train_params = from_params(
+        TokenizerTrainParams, {"seed": params.seed, **head.get("train", {})}, f"tokenizer.{kind}.train"
+    )
     settings = {"config": config.to_dict(), "data": asdict(data), "train": asdict(train_params)}
     train_params.checkpoint_dir = _checkpoint_dir(params.checkpoint_root, kind, settings, table)
     with child_run_logger(f"tokenizer_{kind}") as logger:
@@ -78,19 +86,28 @@ def evaluate(model: CausalVideoTokenizer, table: pd.DataFrame, tokenizer: dict) 
     for name, rows in held_out.items():
         if rows.empty:
             continue
-        clips = [load_clip_frames(row, settings["max_short_side"], settings["max_frames"]) for _, row in rows.iterrows()]
+        clips = [
+            load_clip_frames(row, settings["max_short_side"], settings["max_frames"]) for _, row in rows.iterrows()
+        ]
         for key, value in evaluate_tokenizer(model, clips, max_frames=settings["max_frames"]).items():
             metrics[f"{name}_{key}"] = value
         metrics[f"{name}_clips"] = float(len(clips))
     return metrics
 
 
-def package(kind: str, model: CausalVideoTokenizer, metrics: dict[str, float], table: pd.DataFrame, tokenizer: dict) -> ModelArtifact:
+def package(
+    kind: str, model: CausalVideoTokenizer, metrics: dict[str, float], table: pd.DataFrame, tokenizer: dict
+) -> ModelArtifact:
     """The saved model: weights, config, and a card with its training data and held-out quality."""
     params = _params(tokenizer)
     counts = table.groupby(["split", "scenario"]).size()
-    data_summary = {"clips": {f"{split}/{scenario}": int(count) for (split, scenario), count in counts.items()}, **params.data}
-    card = tokenizer_card(f"tokenizer_{kind}", model.config.to_dict(), getattr(params, kind).get("train", {}), data_summary, metrics)
+    data_summary = {
+        "clips": {f"{split}/{scenario}": int(count) for (split, scenario), count in counts.items()},
+        **params.data,
+    }
+    card = tokenizer_card(
+        f"tokenizer_{kind}", model.config.to_dict(), getattr(params, kind).get("train", {}), data_summary, metrics
+    )
     return tokenizer_artifact(model, card=card, extra_config={"metrics": metrics})
 
 
