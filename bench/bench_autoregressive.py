@@ -101,7 +101,8 @@ def main() -> None:
     video = ARTransformer(build_config(args.size, VOCAB, grid)).eval()
     v2w = ARTransformer(build_config(args.size, VOCAB, grid, text_dim=TEXT_DIM)).eval()
     print(
-        f"model {args.size}: {parameter_count(video):,} parameters (stage 2: {parameter_count(v2w):,}); window {grid} = {video.config.max_tokens} tokens; torch threads {torch.get_num_threads()}"
+        f"model {args.size}: {parameter_count(video):,} parameters (stage 2: {parameter_count(v2w):,}); "
+        f"window {grid} = {video.config.max_tokens} tokens; torch threads {torch.get_num_threads()}"
     )
 
     rows, speedups = [], []
@@ -132,7 +133,8 @@ def main() -> None:
         ),
     ]
     print(
-        f"generation: 1 or 2 condition latent frames (1 or 9 frames) -> {grid[0]} (top-p 0.9); training: batch {args.batch_size}"
+        f"generation: 1 or 2 condition latent frames (1 or 9 frames) -> {grid[0]} (top-p 0.9); "
+        f"training: batch {args.batch_size}"
     )
     width = max(len(row[0]) for row in rows)
     print(f"{'what':<{width}}  {'speed':>18}  {'vs no cache':>11}")
@@ -140,7 +142,8 @@ def main() -> None:
         print(f"{name:<{width}}  {speed:>18}  {ratio:>11}")
     for what, speedup in speedups:
         print(
-            f"[{'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}] {what}: KV cache {speedup:.1f}x (target >= {TARGET_SPEEDUP:g}x)"
+            f"[{'met' if speedup >= TARGET_SPEEDUP else 'NOT met'}] {what}: "
+            f"KV cache {speedup:.1f}x (target >= {TARGET_SPEEDUP:g}x)"
         )
 
 

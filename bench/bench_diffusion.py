@@ -95,7 +95,8 @@ def main() -> None:
         args.resolution // SPATIAL,
     )
     print(
-        f"window: {args.frames} frames at {args.resolution}x{args.resolution} = latents {latent_shape}; torch threads {torch.get_num_threads()}"
+        f"window: {args.frames} frames at {args.resolution}x{args.resolution} = latents {latent_shape}; "
+        f"torch threads {torch.get_num_threads()}"
     )
     past = np.random.default_rng(0).integers(
         0, 255, (1 + TEMPORAL, args.resolution, args.resolution, 3), dtype=np.uint8
@@ -132,7 +133,8 @@ def main() -> None:
     for name, steps, samples in training_rows:
         print(f"{name:<{width}}  {steps:>8}  {samples:>9}")
     print(
-        f"\ngeneration (Heun, guidance {args.guidance}, one {args.frames}-frame clip; Video2World continues {len(past)} frames)"
+        f"\ngeneration (Heun, guidance {args.guidance}, one {args.frames}-frame clip; "
+        f"Video2World continues {len(past)} frames)"
     )
     print(f"{'size':<6}  {'steps':>5}  {'Text2World s/clip':>17}  {'Video2World s/clip':>18}")
     for size, steps, t2w, v2w in generation_rows:

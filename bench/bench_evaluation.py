@@ -1,13 +1,14 @@
 """The evaluation of the default profile's world models: every model against every baseline, with timings.
 
-Usage: .venv/bin/python bench/bench_evaluation.py [--env base|bench] [--models-dir data/06_models] [--episodes N] [--threads N]
+Usage: .venv/bin/python bench/bench_evaluation.py [--env base|bench] [--models-dir data/06_models]
+                                                  [--episodes N] [--threads N]
   Runs the physics-alignment and 3D-consistency evaluation (cosmos_flow.evaluation) with the
   parameters of conf/base/parameters_evaluation.yml (merged with conf/<env>/ when --env is not base)
   on the simulated test episodes in data/01_raw/sim and every world model found in --models-dir.
   Prints, per conditioning, a table of every source (references, baselines, models) on the main
   metrics over all scenarios with 95% bootstrap intervals, which baselines each model beats on each
-  metric (intervals that do not overlap), the 3D-consistency table, and the seconds each part took. --threads sets torch's intra-op threads (default: the
-  parameters' torch_threads, 1).
+  metric (intervals that do not overlap), the 3D-consistency table, and the seconds each part took.
+  --threads sets torch's intra-op threads (default: the parameters' torch_threads, 1).
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def main() -> None:
             markdown_table(geometry, ["source", "kind", "stage", *GEOMETRY_MEANS, "matches_per_pair", "videos", "note"])
         )
     print(
-        f"\nseconds: loading models {load_seconds:.1f}, physics {physics_seconds:.1f}, 3D consistency {geometry_seconds:.1f}, total {load_seconds + physics_seconds + geometry_seconds:.1f}"
+        f"\nseconds: loading models {load_seconds:.1f}, physics {physics_seconds:.1f}, "
+        f"3D consistency {geometry_seconds:.1f}, total {load_seconds + physics_seconds + geometry_seconds:.1f}"
     )
 
 

@@ -113,7 +113,8 @@ def main() -> None:
     frames = probe(path).num_frames
     detector = TransNetV2Detector(batch_size=args.batch_size, workers=args.workers)
     print(
-        f"{path.name}: {frames} frames; torch {torch.__version__} ({torch.get_num_threads()} threads for the reference), "
+        f"{path.name}: {frames} frames; torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads for the reference), "
         f"{os.cpu_count()} CPUs; ours: {detector.workers} workers x batches of {detector.batch_size} window(s)"
     )
     decoded = reference_frames(path)
@@ -144,10 +145,12 @@ def main() -> None:
         seconds = min(times)
         agreement = compare(results[name], reference)
         print(
-            f"{name:<34}{seconds:>9.1f}{frames / seconds:>10.0f}{reference_seconds / seconds:>9.2f}x{len(results[name]):>7}  {agreement}"
+            f"{name:<34}{seconds:>9.1f}{frames / seconds:>10.0f}{reference_seconds / seconds:>9.2f}x"
+            f"{len(results[name]):>7}  {agreement}"
         )
     print(
-        f"\nfirst 500 frames, ours vs the package's predict_frames on the same frames: max |probability difference| {max_difference:.1e}"
+        f"\nfirst 500 frames, ours vs the package's predict_frames on the same frames: "
+        f"max |probability difference| {max_difference:.1e}"
     )
 
     decode_seconds, count = timed(
@@ -157,7 +160,8 @@ def main() -> None:
     ours = np.stack(list(iter_frames(path, size=FRAME_SIZE, interpolation=RESIZE_INTERPOLATION)))
     same = float((ours == decoded).mean())
     print(
-        f"decode at 48x27: iter_frames {decode_seconds:.1f} s ({count} frames), ffmpeg CLI {cli_seconds:.1f} s; identical pixel values {same:.1%}"
+        f"decode at 48x27: iter_frames {decode_seconds:.1f} s ({count} frames), ffmpeg CLI {cli_seconds:.1f} s; "
+        f"identical pixel values {same:.1%}"
     )
 
 

@@ -61,7 +61,8 @@ def main() -> None:
             start = time.perf_counter()
             index = render_all(params, Path(scratch) / "sim")
             print(
-                f"default profile: {len(index)} episodes x {params.num_frames} frames with {params.workers} workers in {time.perf_counter() - start:.1f} s"
+                f"default profile: {len(index)} episodes x {params.num_frames} frames with {params.workers} workers "
+                f"in {time.perf_counter() - start:.1f} s"
             )
 
 

@@ -79,7 +79,8 @@ def train(
     steps = max_steps
     if minutes is not None:
         # Two thrown-away runs of different lengths: their difference is the time of the extra steps
-        # alone, without the fixed cost of starting a run (timed from one 5-step run, --minutes 29 trained 12.5 minutes).
+        # alone, without the fixed cost of starting a run (timed from one 5-step run, --minutes 29
+        # trained 12.5 minutes).
         # 120 timed steps, not 40: with two benchmarks side by side, 40 steps overestimated the step
         # time and --minutes 29 trained 26.3 and 22.9 minutes (with 120: 27.8 and 29.0).
         short, long = (_seconds(lambda count=count: run(count)) for count in CALIBRATION_STEPS)
@@ -219,7 +220,8 @@ def target_lines(rows: list[dict]) -> list[str]:
         lines.append(
             _verdict(
                 growth <= TARGET_MEMORY_GROWTH,
-                f"{name}: streaming peak memory {row['memory_100']:.0f} MB at 100 frames, {row['memory_1000']:.0f} MB at 1,000 ({growth:+.1%}, target within {TARGET_MEMORY_GROWTH:.0%})",
+                f"{name}: streaming peak memory {row['memory_100']:.0f} MB at 100 frames, "
+                f"{row['memory_1000']:.0f} MB at 1,000 ({growth:+.1%}, target within {TARGET_MEMORY_GROWTH:.0%})",
             )
         )
     return lines

@@ -24,7 +24,8 @@ SIZE, FRAMES, FPS = 64, 33, 12
 
 
 def coloured_objects_clip() -> np.ndarray:
-    """uint8 [T, H, W, 3]: three objects moving over a gradient, none of them shaped or coloured like the simulator's."""
+    """uint8 [T, H, W, 3]: three objects moving over a gradient, none of them shaped or coloured like the
+    simulator's."""
     yy, xx = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
     background = np.stack([90 + 60 * yy / SIZE, 110 + 50 * yy / SIZE, 150 - 30 * yy / SIZE], axis=-1)
     background[48:] *= 0.7

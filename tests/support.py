@@ -41,7 +41,8 @@ def run_pipelines(project: Path, names: list[str], **runtime_params) -> None:
 
 
 def write_training_clips(project: Path, clips: list[dict], videos: list[dict], episodes: list[dict]) -> pd.DataFrame:
-    """The training clip table of these manifest rows, where the tokenizer pipeline writes it (the world models' input)."""
+    """The training clip table of these manifest rows, where the tokenizer pipeline writes it (the world models'
+    input)."""
     table = training_clip_table(pd.DataFrame(clips), pd.DataFrame(videos), pd.DataFrame(episodes))
     path = project / "data/05_model_input/training_clips.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,9 @@ from cosmos_flow.video.samples import sample_video_path
 
 CLIP_FRAMES = 16
 SHORT_SIDE = 128
-UI_WORDS = "file edit view help settings open save cancel search project data model train run export import window tools".split()
+UI_WORDS = (
+    "file edit view help settings open save cancel search project data model train run export import window tools"
+).split()
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,8 @@ def _still_clips(make_text) -> LatentTextData:
 def _conditioned_loss(
     denoiser: DiffusionDenoiser, target: torch.Tensor, given: torch.Tensor, data: LatentTextData, frames: int = 1
 ) -> float:
-    """The mean denoising loss of `target` latents at SIGMAS (seeded noise), the first `frames` latent frames given from `given`."""
+    """The mean denoising loss of `target` latents at SIGMAS (seeded noise), the first `frames` latent frames given
+    from `given`."""
     denoiser = denoiser.eval()
     target, given = denoiser.normalize(target), denoiser.normalize(given)
     batch = target.shape[0]
@@ -122,7 +123,8 @@ def test_video2world_training_learns_to_continue_its_condition(make_config, make
     after = _conditioned_loss(trained, data.latents, data.latents, data)
     # About 1.02 -> 0.12: the generated frames are learned ...
     assert after < before / 4, f"Video2World loss {before:.3f} -> {after:.3f}"
-    # ... from the condition frame (the captions are all the same): given another clip's frame, the loss stays high (about 1.4).
+    # ... from the condition frame (the captions are all the same): given another clip's frame, the loss stays high
+    # (about 1.4).
     misled = _conditioned_loss(trained, data.latents, others, data)
     assert after < misled / 4, f"loss {after:.3f} with the clip's own condition frame, {misled:.3f} with another's"
     # Only generated frames are scored: a target that differs on the condition frames alone leaves the loss as it is.

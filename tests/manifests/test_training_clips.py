@@ -18,7 +18,8 @@ def _tables(num_real: int = 10):
     for index, (episode_id, (scenario, split)) in enumerate(SIM_SPLITS.items()):
         video_id = f"sim{index}"
         videos.append({"video_id": video_id, "source": "sim", "episode_id": episode_id})
-        clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4", "kept": True, "caption": None,
+        clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4",
+                      "kept": True, "caption": None,
                       "num_frames": 17, "fps": 12.0, "width": 64, "height": 64})  # fmt: skip
         episodes.append(
             {
@@ -32,7 +33,8 @@ def _tables(num_real: int = 10):
     for index in range(num_real):
         video_id = f"real{index}"
         videos.append({"video_id": video_id, "source": "sample", "episode_id": None})
-        clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4", "kept": True, "caption": "a street",
+        clips.append({"clip_id": f"{video_id}_clip", "video_id": video_id, "path": f"clips/{video_id}.mp4",
+                      "kept": True, "caption": "a street",
                       "num_frames": 60, "fps": 25.0, "width": 160, "height": 90})  # fmt: skip
     for clip_id, video_id in (("rejected_sim", "sim0"), ("rejected_real", "real0")):
         clips.append(
@@ -96,8 +98,9 @@ def _real_videos(clips_per_video: list[int]):
         video_id = f"v{index}"
         videos.append({"video_id": video_id, "source": "sample", "episode_id": None})
         for clip in range(count):
-            clips.append({"clip_id": f"{video_id}_{clip:02d}", "video_id": video_id, "path": f"clips/{video_id}_{clip}.mp4", "kept": True,
-                          "caption": "a street", "num_frames": 60, "fps": 25.0, "width": 160, "height": 90})  # fmt: skip
+            clips.append({"clip_id": f"{video_id}_{clip:02d}", "video_id": video_id,
+                          "path": f"clips/{video_id}_{clip}.mp4", "kept": True, "caption": "a street",
+                          "num_frames": 60, "fps": 25.0, "width": 160, "height": 90})  # fmt: skip
     return pd.DataFrame(clips), pd.DataFrame(videos)
 
 

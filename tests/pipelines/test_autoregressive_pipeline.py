@@ -65,7 +65,8 @@ def _moving_square(index: int) -> np.ndarray:
 
 
 def _synthetic_world(root, count: int = 5) -> None:
-    """Sim episodes (frames.npz) and the training clip table of their kept clips, as the tokenizer pipeline writes it."""
+    """Sim episodes (frames.npz) and the training clip table of their kept clips, as the tokenizer pipeline writes
+    it."""
     episodes, videos, clips = [], [], []
     for index in range(count):
         episode_id, folder = f"ep{index}", f"data/01_raw/sim/drop/ep{index}"

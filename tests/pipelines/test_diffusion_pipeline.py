@@ -85,8 +85,10 @@ def _synthetic_world(root):
             {**video, "duration_s": FRAMES / 8, "codec": "h264", "has_audio": False, "episode_id": episode_id}
         )
         clips.append(
-            {"clip_id": f"c{index}", "video_id": f"v{index}", "path": f"{folder}/video.mp4", "start_frame": 0, "end_frame": FRAMES, "start_s": 0.0, "end_s": FRAMES / 8,
-             "fps": 8.0, "width": SIZE, "height": SIZE, "num_frames": FRAMES, "motion_score": 1.0, "quality_score": 1.0, "text_score": 0.0, "video_type": "synthetic_render",
+            {"clip_id": f"c{index}", "video_id": f"v{index}", "path": f"{folder}/video.mp4",
+             "start_frame": 0, "end_frame": FRAMES, "start_s": 0.0, "end_s": FRAMES / 8,
+             "fps": 8.0, "width": SIZE, "height": SIZE, "num_frames": FRAMES,
+             "motion_score": 1.0, "quality_score": 1.0, "text_score": 0.0, "video_type": "synthetic_render",
              "caption": caption, "cluster_id": index, "duplicate_of": None, "kept": True, "reject_reason": None}
         )  # fmt: skip
     write_training_clips(root, clips, videos, episodes)

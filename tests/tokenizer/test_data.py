@@ -93,7 +93,8 @@ def test_object_masks_follow_their_crop_and_flip_and_grow_by_a_pixel(tmp_path):
         objects = item["objects"][0].bool()
         assert torch.equal(objects & bright, bright)  # every object pixel is marked ...
         grown = torch.nn.functional.max_pool2d(bright.float()[:, None], 3, stride=1, padding=1)[:, 0].bool()
-        # ... and exactly its one-pixel margin with it (at the crop's border the margin may belong to an object just outside)
+        # ... and exactly its one-pixel margin with it (at the crop's border the margin may belong to an object just
+        # outside)
         assert torch.equal(objects[:, 1:-1, 1:-1], grown[:, 1:-1, 1:-1])
 
 

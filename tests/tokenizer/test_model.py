@@ -9,7 +9,8 @@ from cosmos_flow.tokenizer import CausalVideoTokenizer, TokenizerConfig, get_con
 
 
 def _scrambled(name: str, **overrides) -> CausalVideoTokenizer:
-    """A float64 model with every weight random: zero-initialized residual branches would make the causality tests too easy."""
+    """A float64 model with every weight random: zero-initialized residual branches would make the causality tests
+    too easy."""
     torch.manual_seed(0)
     model = CausalVideoTokenizer(get_config(name, **overrides)).double().eval()
     with torch.no_grad():

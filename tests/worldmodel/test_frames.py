@@ -38,7 +38,8 @@ def test_default_condition_frames():
 
 
 def _check_plan(windows, condition_frames, total_frames):
-    """Windows chain: each starts where its condition lies in what exists, and together they add exactly the missing frames."""
+    """Windows chain: each starts where its condition lies in what exists, and together they add exactly the missing
+    frames."""
     made = condition_frames
     for window in windows:
         assert window.start == made - window.condition_frames >= 0
@@ -83,7 +84,10 @@ def test_plan_generation_with_chosen_extension_condition():
 def test_unreachable_totals_are_readable_errors():
     with pytest.raises(
         ValueError,
-        match=r"N=20 frames cannot be made: with 9 condition frames and 8x temporal compression, N must be 9 \+ 8k \(17, 25, \.\.\.\)",
+        match=(
+            r"N=20 frames cannot be made: with 9 condition frames and 8x temporal compression, "
+            r"N must be 9 \+ 8k \(17, 25, \.\.\.\)"
+        ),
     ):
         plan_generation(9, 20, 3, 8)
     with pytest.raises(ValueError, match=r"N=9 frames cannot be made"):

@@ -1,4 +1,5 @@
-"""The world models' shared inputs: training clips through a saved tokenizer of the right kind, captions embedded once."""
+"""The world models' shared inputs: training clips through a saved tokenizer of the right kind, captions embedded
+once."""
 
 from __future__ import annotations
 

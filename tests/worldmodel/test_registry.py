@@ -41,9 +41,9 @@ def test_discovery_lists_world_models_sorted_and_flags_problems(models_dir):
     assert by_name["ar_video"].family == "ar_world_model" and by_name["ar_video"].stage == "video"
     assert by_name["ar_video"].path == models_dir / "ar_video" and by_name["ar_video"].tokenizer == "tokenizer_dv"
     assert by_name["ar_video"].problem is None and by_name["diffusion_v2w"].problem is None
-    assert (
-        by_name["ar_v2w"].problem
-        == f"ar_v2w cannot be loaded: its tokenizer tokenizer_dv_old is not in {models_dir}; train or restore that tokenizer first"
+    assert by_name["ar_v2w"].problem == (
+        f"ar_v2w cannot be loaded: its tokenizer tokenizer_dv_old is not in {models_dir}; "
+        "train or restore that tokenizer first"
     )
     assert "names no tokenizer" in by_name["diffusion_t2w"].problem
     assert discover_world_models(models_dir / "missing") == []
@@ -75,6 +75,9 @@ def test_load_world_model_calls_the_family_loader_lazily(models_dir, monkeypatch
 
 
 def test_registry_does_not_import_the_families():
-    code = "import sys, cosmos_flow.worldmodel.registry; print([m for m in ('cosmos_flow.diffusion', 'cosmos_flow.autoregressive') if m in sys.modules])"
+    code = (
+        "import sys, cosmos_flow.worldmodel.registry; "
+        "print([m for m in ('cosmos_flow.diffusion', 'cosmos_flow.autoregressive') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

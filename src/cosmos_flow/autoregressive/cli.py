@@ -35,13 +35,15 @@ def generate_video(
     seed: int = 0,
     model_name: str = DEFAULT_MODEL,
 ) -> tuple[np.ndarray, float]:
-    """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model window)."""
+    """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
+    window)."""
     _check_arguments(prompt, video, condition_frames, total_frames, temperature, top_p, top_k)
     check_seed(seed)
     folder = Path(models_dir) / model_name
     if not folder.is_dir():
         raise ValueError(
-            f"there is no model {model_name} in {models_dir}; train it with `kedro run --pipelines=autoregressive` or pass --models-dir"
+            f"there is no model {model_name} in {models_dir}; train it with `kedro run --pipelines=autoregressive` or "
+            "pass --models-dir"
         )
     model = load_world_model(folder)
     past = _condition(model, video, condition_frames)
@@ -82,7 +84,8 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
     most = 1 + (model.window_latents - 2) * tc  # the condition must leave a latent frame of the window to generate
     if condition_frames is not None and condition_latent_frames(condition_frames, tc) >= model.window_latents:
         raise ValueError(
-            f"--condition-frames {condition_frames} fills the model's window of {model.window_frames} frames; condition on at most {most} frames"
+            f"--condition-frames {condition_frames} fills the model's window of {model.window_frames} frames; "
+            f"condition on at most {most} frames"
         )
     frames = load_past_video(video, model.resolution, max_frames=condition_frames or 1 + tc)
     chosen = select_condition_frames(frames, condition_frames, tc)

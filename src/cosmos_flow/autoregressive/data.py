@@ -1,4 +1,5 @@
-"""Training data of the autoregressive model: each clip's token indices, flattened, and (stage 2) its caption's embeddings.
+"""Training data of the autoregressive model: each clip's token indices, flattened, and (stage 2) its caption's
+embeddings.
 
 Clips are encoded once (`cosmos_flow.worldmodel.latents.encode_clip_table`) and captions embedded
 once (`cosmos_flow.nn.text_encoder.CaptionEmbeddings`), so a training step never runs the
@@ -42,7 +43,8 @@ class TokenClips(Dataset):
         """The clips' DV indices, flattened; with `captions`, each clip's caption embeddings beside them."""
         if clips.indices is None:
             raise ValueError(
-                "these clips were encoded by a continuous (CV) tokenizer and have no token indices; encode them with a DV tokenizer"
+                "these clips were encoded by a continuous (CV) tokenizer and have no token indices; encode them with "
+                "a DV tokenizer"
             )
         tokens = clips.indices.flatten(1).long()
         held = None if clips.held_indices is None else clips.held_indices.flatten(2).long()

@@ -43,7 +43,8 @@ class ARWorldModel:
         codebook = int(tokenizer.quantizer.codebook_size) if getattr(tokenizer, "quantizer", None) is not None else None
         if codebook != model.config.vocab_size:
             raise ValueError(
-                f"the tokenizer has {codebook} codes but the model predicts {model.config.vocab_size}; load the tokenizer the model was trained with"
+                f"the tokenizer has {codebook} codes but the model predicts {model.config.vocab_size}; load the "
+                "tokenizer the model was trained with"
             )
         self.model, self.tokenizer, self.spec, self.name = model.eval(), tokenizer.eval(), spec, name
         self.resolution = spec.resolution
@@ -124,7 +125,8 @@ def load_world_model(folder: str | Path) -> ARWorldModel:
     tokenizer_folder = folder.parent / saved.spec.tokenizer
     if not tokenizer_folder.is_dir():
         raise ValueError(
-            f"{folder.name} needs its tokenizer {saved.spec.tokenizer}, which is not in {folder.parent}; train or restore it first"
+            f"{folder.name} needs its tokenizer {saved.spec.tokenizer}, which is not in {folder.parent}; train or "
+            "restore it first"
         )
     return ARWorldModel(saved.model, load_tokenizer(tokenizer_folder), saved.spec, name=folder.name)
 
@@ -143,7 +145,8 @@ def usable_condition(
     k = min((len(frames) - 1) // tc, window_latents - 2)
     if k < 0:
         raise ValueError(
-            f"a window of {window_latents} latent frame(s) leaves no room after a condition frame; use a model with a longer window"
+            f"a window of {window_latents} latent frame(s) leaves no room after a condition frame; use a model with a "
+            "longer window"
         )
     count = 1 + k * tc
     if count != len(frames):
@@ -168,12 +171,13 @@ def continue_tokens(
     generator: torch.Generator | None = None,
     held: Tensor | None = None,
 ) -> Tensor:
-    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]; held Long[B, latents, h, w]:
-    the held frame's tokens (anchored models)."""
+    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]; held
+    Long[B, latents, h, w]: the held frame's tokens (anchored models)."""
     batch, _, height, width = condition.shape
     if model.config.held_frame_anchor and held is None:
         raise ValueError(
-            "this model continues relative to the held frame: pass the held frame's tokens (it needs at least one condition frame)"
+            "this model continues relative to the held frame: pass the held frame's tokens (it needs at least one "
+            "condition frame)"
         )
     tokens = generate_tokens(
         model,

@@ -59,13 +59,15 @@ class ARConfig:
         self.latent_grid = tuple(int(size) for size in self.latent_grid)
         if len(self.latent_grid) != 3 or min(self.latent_grid) < 1:
             raise ValueError(
-                f"latent_grid must be three positive sizes (t, h, w), got {self.latent_grid}; e.g. (3, 8, 8) for 17 frames at 64x64 through an 8x8x8 tokenizer"
+                f"latent_grid must be three positive sizes (t, h, w), got {self.latent_grid}; e.g. (3, 8, 8) for 17 "
+                "frames at 64x64 through an 8x8x8 tokenizer"
             )
         if self.vocab_size < 2 or self.depth < 1 or self.mlp_hidden < 1:
             raise ValueError("vocab_size must be at least 2, and depth and mlp_hidden at least 1")
         if self.dim % self.heads or self.heads % self.kv_heads:
             raise ValueError(
-                f"dim ({self.dim}) must be divisible by heads ({self.heads}) and heads by kv_heads ({self.kv_heads}); pick divisors"
+                f"dim ({self.dim}) must be divisible by heads ({self.heads}) and heads by kv_heads ({self.kv_heads}); "
+                "pick divisors"
             )
         if self.head_dim % 2 or self.head_dim < 6:
             raise ValueError(
@@ -103,7 +105,8 @@ class ARConfig:
         unknown = sorted(set(config) - known)
         if unknown:
             raise ValueError(
-                f"autoregressive model config has unknown fields {unknown}: it was saved by another version, or is not such a config"
+                f"autoregressive model config has unknown fields {unknown}: it was saved by another version, or is not "
+                "such a config"
             )
         return cls(**config)
 
@@ -238,11 +241,13 @@ class ARTransformer(nn.Module):
         end = start + inputs.shape[1]
         if end > self.config.max_tokens:
             raise ValueError(
-                f"positions up to {end} exceed the model's window of {self.config.max_tokens} tokens {self.config.latent_grid}; generate longer videos window by window"
+                f"positions up to {end} exceed the model's window of {self.config.max_tokens} tokens "
+                f"{self.config.latent_grid}; generate longer videos window by window"
             )
         if cache is not None and len(cache[0].tokens) != start:
             raise ValueError(
-                f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) or a fresh cache"
+                f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) "
+                "or a fresh cache"
             )
         if self.has_text and text is None:
             raise ValueError("this model attends to text (stage 2): pass text embeddings and their mask")
@@ -250,7 +255,8 @@ class ARTransformer(nn.Module):
         if self.held_embedding is not None:
             if held is None or held.shape != inputs.shape:
                 raise ValueError(
-                    f"this model reads the held frame's tokens at every position: pass held tokens shaped like the inputs {tuple(inputs.shape)}"
+                    "this model reads the held frame's tokens at every position: pass held tokens shaped like the "
+                    f"inputs {tuple(inputs.shape)}"
                 )
             x = x + self.held_embedding(held)
         rope = (self.rope_cos[start:end], self.rope_sin[start:end])
@@ -283,7 +289,8 @@ def load_stage_one(model: ARTransformer, state_dict: dict[str, Tensor]) -> None:
     new = [name for name in missing if ".cross_attention." not in name and ".cross_norm." not in name]
     if new or unexpected:
         raise ValueError(
-            f"the stage-1 weights do not fit this model (missing {new[:3]}, unexpected {unexpected[:3]}); build stage 2 with ARConfig.with_text from stage 1's config"
+            f"the stage-1 weights do not fit this model (missing {new[:3]}, unexpected {unexpected[:3]}); "
+            "build stage 2 with ARConfig.with_text from stage 1's config"
         )
 
 

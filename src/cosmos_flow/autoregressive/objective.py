@@ -36,7 +36,8 @@ class TokenMetrics:
 def check_corruption_rate(rate: float) -> None:
     if not 0.0 <= rate <= MAX_CORRUPTION_RATE:
         raise ValueError(
-            f"the corruption rate must be in [0, {MAX_CORRUPTION_RATE}], got {rate}; more context noise than that hurts more than it helps"
+            f"the corruption rate must be in [0, {MAX_CORRUPTION_RATE}], got {rate}; more context noise than that "
+            "hurts more than it helps"
         )
 
 
@@ -57,11 +58,13 @@ def draw_condition_latents(
     condition_latents: Sequence[int],
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Long[batch]: each clip's number of condition latent frames, drawn from `condition_latents` (e.g. [1, 2]: 1 or 1 + tc frames)."""
+    """Long[batch]: each clip's number of condition latent frames, drawn from `condition_latents` (e.g. [1, 2]: 1 or
+    1 + tc frames)."""
     choices = torch.as_tensor(list(condition_latents), dtype=torch.long)
     if choices.numel() == 0 or bool((choices < 0).any()) or int(choices.max()) * tokens_per_frame >= length:
         raise ValueError(
-            f"condition_latents must be non-empty and leave tokens to predict in a {length}-token clip, got {list(condition_latents)}"
+            f"condition_latents must be non-empty and leave tokens to predict in a {length}-token clip, got "
+            f"{list(condition_latents)}"
         )
     return choices[torch.randint(len(choices), (batch,), generator=generator)]
 
@@ -72,7 +75,8 @@ def generated_mask(counts: Tensor, length: int, tokens_per_frame: int) -> Tensor
 
 
 def next_token_metrics(logits: Tensor, targets: Tensor, mask: Tensor) -> TokenMetrics:
-    """Cross-entropy and accuracy of logits [B, L, V] against targets [B, L] over the positions where mask [B, L] is True."""
+    """Cross-entropy and accuracy of logits [B, L, V] against targets [B, L] over the positions where mask [B, L] is
+    True."""
     scored_logits, scored_targets = logits[mask].float(), targets[mask]
     loss = F.cross_entropy(scored_logits, scored_targets)
     accuracy = (scored_logits.argmax(dim=-1) == scored_targets).float().mean()
@@ -86,8 +90,8 @@ def batch_metrics(
     corruption_rate: float = 0.0,
     held_condition_latents: Sequence[int] = (),
 ) -> TokenMetrics:
-    """The objective on a batch {"tokens": Long[B, L], for a text model "text", "text_mask", for an anchored model "held"
-    Long[B, A, L], the held frame's tokens for each entry of `held_condition_latents`}: the model reads the
+    """The objective on a batch {"tokens": Long[B, L], for a text model "text", "text_mask", for an anchored model
+    "held" Long[B, A, L], the held frame's tokens for each entry of `held_condition_latents`}: the model reads the
     (corrupted) tokens (and the held frame of the condition drawn) and is scored on the clean ones after each clip's
     condition latent frames."""
     tokens = batch["tokens"]
@@ -98,7 +102,8 @@ def batch_metrics(
     if config.held_frame_anchor:
         if "held" not in batch or any(int(count) not in held_condition_latents for count in counts):
             raise ValueError(
-                f"this model reads the held frame: the batch needs held tokens for {list(condition_latents)} condition latent frames (it has {list(held_condition_latents)})"
+                f"this model reads the held frame: the batch needs held tokens for {list(condition_latents)} condition "
+                f"latent frames (it has {list(held_condition_latents)})"
             )
         which = torch.tensor([list(held_condition_latents).index(int(count)) for count in counts], device=tokens.device)
         held = batch["held"][torch.arange(tokens.shape[0], device=tokens.device), which]

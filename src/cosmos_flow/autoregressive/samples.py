@@ -51,7 +51,8 @@ def sample_videos(
     latents, height, width = model.config.latent_grid
     if not 0 <= condition_latents < latents:
         raise ValueError(
-            f"samples condition on {condition_latents} latent frames but the window has {latents}; condition on fewer so something is generated"
+            f"samples condition on {condition_latents} latent frames but the window has {latents}; condition on fewer "
+            "so something is generated"
         )
     batch = clips[:count]
     truth = batch["tokens"].view(count, latents, height, width)

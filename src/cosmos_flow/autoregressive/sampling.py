@@ -105,7 +105,8 @@ def generate_tokens(
     """
     if not prefix.shape[1] <= length <= model.config.max_tokens:
         raise ValueError(
-            f"cannot extend {prefix.shape[1]} tokens to {length}: the length must lie between the prefix and the window of {model.config.max_tokens} tokens"
+            f"cannot extend {prefix.shape[1]} tokens to {length}: the length must lie between the prefix and the "
+            f"window of {model.config.max_tokens} tokens"
         )
     tokens = prefix
     if tokens.shape[1] == length:

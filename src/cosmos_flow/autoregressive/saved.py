@@ -58,7 +58,8 @@ def ar_artifact(model: ARTransformer, spec: ServingSpec, card: str = "") -> Mode
     """What `model_store.save_model` writes for a trained network."""
     if (spec.stage == "v2w") != model.has_text:
         raise ValueError(
-            f"a {spec.stage} model {'needs' if spec.stage == 'v2w' else 'has no'} text cross-attention; save stage 1 as 'video' and stage 2 as 'v2w'"
+            f"a {spec.stage} model {'needs' if spec.stage == 'v2w' else 'has no'} text cross-attention; save stage 1 "
+            "as 'video' and stage 2 as 'v2w'"
         )
     config = {
         "model": MODEL_NAME,
@@ -83,7 +84,8 @@ def load_ar_model(source: str | Path | ModelArtifact) -> SavedARModel:
     if config.get("model") != MODEL_NAME or "transformer" not in config:
         where = "this artifact" if isinstance(source, ModelArtifact) else str(source)
         raise ValueError(
-            f"{where} holds a {config.get('model', 'unknown')!r} model, not an autoregressive world model: point at ar_video or ar_v2w"
+            f"{where} holds a {config.get('model', 'unknown')!r} model, not an autoregressive world model: point at "
+            "ar_video or ar_v2w"
         )
     model = ARTransformer(ARConfig.from_dict(config["transformer"]))
     model.load_state_dict({name: tensor.to(torch.float32) for name, tensor in artifact.state_dict.items()})
@@ -113,8 +115,10 @@ def default_card(
         f"# Autoregressive world model ({config.name}, {spec.stage})",
         "",
         f"A decoder-only transformer over the discrete tokens of `{spec.tokenizer}`, {stage}.",
-        f"{config.depth} blocks x {config.dim} wide, {config.heads} heads ({config.kv_heads} key/value heads), vocabulary {config.vocab_size},",
-        f"window of {t}x{h}x{w} latent tokens = {1 + (t - 1) * spec.temporal_compression} frames at {spec.resolution[0]}x{spec.resolution[1]}.",
+        f"{config.depth} blocks x {config.dim} wide, {config.heads} heads ({config.kv_heads} key/value heads), "
+        f"vocabulary {config.vocab_size},",
+        f"window of {t}x{h}x{w} latent tokens = {1 + (t - 1) * spec.temporal_compression} frames at "
+        f"{spec.resolution[0]}x{spec.resolution[1]}.",
     ]
     if spec.text_encoder is not None:
         lines.append(f"Text encoder: {spec.text_encoder}.")

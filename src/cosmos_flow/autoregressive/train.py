@@ -87,7 +87,8 @@ def train_stage(
     pl.seed_everything(params.seed, workers=True)
     if train.tokens.shape[1] != config.max_tokens:
         raise ValueError(
-            f"the clips have {train.tokens.shape[1]} tokens each but the model's window is {config.max_tokens} {config.latent_grid}; build the config from the clips' latent grid"
+            f"the clips have {train.tokens.shape[1]} tokens each but the model's window is {config.max_tokens} "
+            f"{config.latent_grid}; build the config from the clips' latent grid"
         )
     module = ARModule(
         model_config=config.to_dict(),

@@ -147,7 +147,8 @@ def analyze_video_clips(
             position,
             VideoError(
                 path,
-                f"ends before frame {ranges[position][1]}, the end of clip [{ranges[position][0]}, {ranges[position][1]})",
+                f"ends before frame {ranges[position][1]}, "
+                f"the end of clip [{ranges[position][0]}, {ranges[position][1]})",
             ),
         )
 

@@ -102,11 +102,13 @@ def plan_candidates(videos: pd.DataFrame, shots: pd.DataFrame, params: ClipSplit
             continue  # no shots: its shot detection failed and was logged
         for candidate in candidates:
             rows.append({
-                "clip_id": clip_id(video.video_id, candidate.start_frame, candidate.end_frame), "video_id": video.video_id,
-                "path": None, "start_frame": candidate.start_frame, "end_frame": candidate.end_frame,
-                "start_s": candidate.start_frame / video.fps, "end_s": candidate.end_frame / video.fps, "fps": video.fps,
-                "width": video.width, "height": video.height, "num_frames": candidate.num_frames,
-                "motion_score": np.nan, "quality_score": np.nan, "text_score": np.nan, "video_type": None, "caption": None,
+                "clip_id": clip_id(video.video_id, candidate.start_frame, candidate.end_frame),
+                "video_id": video.video_id, "path": None,
+                "start_frame": candidate.start_frame, "end_frame": candidate.end_frame,
+                "start_s": candidate.start_frame / video.fps, "end_s": candidate.end_frame / video.fps,
+                "fps": video.fps, "width": video.width, "height": video.height, "num_frames": candidate.num_frames,
+                "motion_score": np.nan, "quality_score": np.nan, "text_score": np.nan,
+                "video_type": None, "caption": None,
                 "cluster_id": pd.NA, "duplicate_of": None, "kept": False, "reject_reason": candidate.reject_reason,
             })  # fmt: skip
     clips = conform(pd.DataFrame(rows), "clips") if rows else empty_table("clips")

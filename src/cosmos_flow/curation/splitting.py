@@ -102,7 +102,8 @@ def split_shots(
     if (max_length + 1) // 2 < min_length:
         raise ValueError(
             f"max_clip_s={params.max_clip_s} must be about twice min_clip_s={params.min_clip_s} "
-            f"({max_length} frames vs {min_length} at {fps:g} fps) so that long shots split into pieces that are long enough"
+            f"({max_length} frames vs {min_length} at {fps:g} fps) "
+            "so that long shots split into pieces that are long enough"
         )
     candidates: list[CandidateClip] = []
     for index, shot in enumerate(shots):

@@ -1,4 +1,5 @@
-"""`cosmos-flow generate diffusion`: a video from a prompt (Text2World), or the continuation of a past video (Video2World).
+"""`cosmos-flow generate diffusion`: a video from a prompt (Text2World), or the continuation of a past video
+(Video2World).
 
 Registered under the `generate` group of `cosmos_flow.cli`. Bad arguments end with one `error: <sentence>` line on
 stderr and exit status 1, never a traceback.
@@ -29,7 +30,8 @@ def generate_video(
     guidance: float | None,
     seed: int,
 ) -> tuple[np.ndarray, float]:
-    """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model window)."""
+    """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
+    window)."""
     if not prompt or not prompt.strip():
         raise ValueError("the prompt is empty; describe the scene with --prompt TEXT")
     if video is None and condition_frames is not None:
@@ -59,7 +61,8 @@ def generate_video(
 
 
 def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: int | None) -> np.ndarray:
-    """The first K frames of the past video at the model's resolution (K default: 1 + tc when there are that many, else 1)."""
+    """The first K frames of the past video at the model's resolution (K default: 1 + tc when there are that many,
+    else 1)."""
     needed = condition_frames or 1 + model.temporal_compression
     frames = load_past_video(video, model.resolution, max_frames=needed)
     return select_condition_frames(frames, condition_frames, model.temporal_compression)

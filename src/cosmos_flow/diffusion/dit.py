@@ -57,7 +57,8 @@ class DiTConfig:
             )
         if (self.hidden // self.heads) % 2:
             raise ValueError(
-                f"the head dimension hidden/heads = {self.hidden // self.heads} must be even for RoPE; change hidden or heads"
+                f"the head dimension hidden/heads = {self.hidden // self.heads} must be even for RoPE; change hidden "
+                "or heads"
             )
 
     @property
@@ -84,7 +85,8 @@ class DiTConfig:
 
 
 def sinusoidal_features(values: Tensor, dim: int, max_period: float = 10000.0) -> Tensor:
-    """[B] → [B, dim] cosines then sines at geometrically spaced frequencies (values scaled ×1000, as DiT's timesteps)."""
+    """[B] → [B, dim] cosines then sines at geometrically spaced frequencies (values scaled ×1000, as DiT's
+    timesteps)."""
     half = dim // 2
     frequencies = torch.exp(
         -math.log(max_period) * torch.arange(half, dtype=torch.float32, device=values.device) / half
@@ -116,7 +118,8 @@ class AxisPositionEmbedding(nn.Module):
     def forward(self, grid: tuple[int, int, int]) -> Tensor:
         if any(size > limit for size, limit in zip(grid, self.max_grid)):
             raise ValueError(
-                f"a latent token grid of {tuple(grid)} exceeds the model's max_grid {self.max_grid}; build the DiT with a larger max_grid"
+                f"a latent token grid of {tuple(grid)} exceeds the model's max_grid {self.max_grid}; build the DiT "
+                "with a larger max_grid"
             )
         t, h, w = grid
         table_t, table_h, table_w = self.tables
@@ -125,7 +128,8 @@ class AxisPositionEmbedding(nn.Module):
 
 
 class AdaLNModulation(nn.Module):
-    """SiLU(noise embedding) → `chunks` per-channel vectors; full-rank, or low-rank added to a shared one (AdaLN-LoRA)."""
+    """SiLU(noise embedding) → `chunks` per-channel vectors; full-rank, or low-rank added to a shared one
+    (AdaLN-LoRA)."""
 
     def __init__(self, hidden: int, chunks: int, lora_rank: int = 0):
         super().__init__()
@@ -268,7 +272,8 @@ class DiT(nn.Module):
         """The token grid (t, h, w) of latents shaped (T, H, W); errors when the patch does not divide them."""
         if any(size % patch for size, patch in zip(latent_shape, self.config.patch)):
             raise ValueError(
-                f"latent size {tuple(latent_shape)} (T, H, W) is not divisible by the patch {self.config.patch}; use a video size the patch divides"
+                f"latent size {tuple(latent_shape)} (T, H, W) is not divisible by the patch {self.config.patch}; use a "
+                "video size the patch divides"
             )
         return tuple(size // patch for size, patch in zip(latent_shape, self.config.patch))
 

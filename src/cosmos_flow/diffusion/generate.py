@@ -78,7 +78,8 @@ class DiffusionWorldModel:
             path = None if self.folder is None or sibling is None else self.folder.parent / sibling
             if path is None or not path.is_dir():
                 raise ValueError(
-                    f"this request needs the {STAGES[stage]} model, but {path or 'its folder'} does not exist; train both diffusion stages first"
+                    f"this request needs the {STAGES[stage]} model, but {path or 'its folder'} does not exist; train "
+                    "both diffusion stages first"
                 )
             self._denoisers[stage] = load_denoiser(path)[0]
         return self._denoisers[stage]
@@ -92,7 +93,8 @@ class DiffusionWorldModel:
         steps: int | None = None,
         guidance: float | None = None,
     ) -> np.ndarray:
-        """uint8 (n_future, H, W, 3) frames following `past_frames` (uint8 (K, H, W, 3), K = 1 or 1 + k·tc; None: from text alone)."""
+        """uint8 (n_future, H, W, 3) frames following `past_frames` (uint8 (K, H, W, 3), K = 1 or 1 + k·tc; None:
+        from text alone)."""
         past = (
             None
             if past_frames is None or len(past_frames) == 0
@@ -100,7 +102,8 @@ class DiffusionWorldModel:
         )
         if past is not None and self.stage == "t2w":
             raise ValueError(
-                f"{self.name} is a Text2World model and starts from text alone; load the Video2World model to continue a video"
+                f"{self.name} is a Text2World model and starts from text alone; load the Video2World model to continue "
+                "a video"
             )
         condition_count = 0 if past is None else len(past)
         plan = plan_generation(
@@ -179,7 +182,8 @@ def load_world_model(folder: str | Path) -> DiffusionWorldModel:
     tokenizer_folder = folder.parent / str(config.get("tokenizer", ""))
     if not tokenizer_folder.is_dir() or not config.get("tokenizer"):
         raise ValueError(
-            f"{folder.name} needs its tokenizer {config.get('tokenizer')!r} beside it in {folder.parent}; train or restore that tokenizer first"
+            f"{folder.name} needs its tokenizer {config.get('tokenizer')!r} beside it in {folder.parent}; train or "
+            "restore that tokenizer first"
         )
     return DiffusionWorldModel(
         folder.name,

@@ -35,7 +35,8 @@ def condition_sampling_from(settings: dict | None) -> ConditionSampling | None:
 
 
 class DiffusionModule(pl.LightningModule):
-    """Trains a DiffusionDenoiser on batches {"latents": tokenizer latents, "context": text tokens, "context_mask": ...}."""
+    """Trains a DiffusionDenoiser on batches {"latents": tokenizer latents, "context": text tokens,
+    "context_mask": ...}."""
 
     def __init__(
         self,

@@ -1,4 +1,5 @@
-"""Sample videos for people: generated clips side by side, written as mp4 (for players) and GIF (for READMEs and MLflow)."""
+"""Sample videos for people: generated clips side by side, written as mp4 (for players) and GIF (for READMEs and
+MLflow)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ from cosmos_flow.diffusion.edm import edm_loss_weight, sample_training_sigmas
 
 
 def standard_normal_like(like: Tensor, generator: torch.Generator | None) -> Tensor:
-    """N(0, 1) noise shaped like `like`; drawn on the CPU when a (CPU) generator fixes it, so seeds agree across devices."""
+    """N(0, 1) noise shaped like `like`; drawn on the CPU when a (CPU) generator fixes it, so seeds agree across
+    devices."""
     if generator is None:
         return torch.randn_like(like)
     return torch.randn(like.shape, generator=generator).to(like.device, like.dtype)
@@ -38,11 +39,13 @@ class ConditionSampling:
         batch, frames = latents.shape[0], latents.shape[2]
         if max(self.latent_frames) >= frames:
             raise ValueError(
-                f"condition latent frames {self.latent_frames} leave nothing to generate in clips of {frames} latent frames; use longer clips"
+                f"condition latent frames {self.latent_frames} leave nothing to generate in clips of {frames} latent "
+                "frames; use longer clips"
             )
         if held is not None and held.shape[1] != len(self.latent_frames):
             raise ValueError(
-                f"held frames come for {held.shape[1]} condition lengths, but training draws from {len(self.latent_frames)}: {self.latent_frames}"
+                f"held frames come for {held.shape[1]} condition lengths, but training draws from "
+                f"{len(self.latent_frames)}: {self.latent_frames}"
             )
         choices = torch.tensor(self.latent_frames)
         drawn = torch.randint(len(choices), (batch,), generator=generator)

@@ -26,10 +26,12 @@ def model_card(
         [
             f"# {name}",
             "",
-            f"The {STAGES[stage]} stage of the cosmos-flow diffusion world model: a DiT ({dit['depth']} blocks × {dit['hidden']}, "
+            f"The {STAGES[stage]} stage of the cosmos-flow diffusion world model: a DiT ({dit['depth']} blocks × "
+            f"{dit['hidden']}, "
             f"{dit['heads']} heads, patch {'×'.join(str(size) for size in dit['patch'])}"
             + (f", {parameters:,.0f} parameters" if parameters else "")
-            + f") denoising {config['tokenizer']} latents with EDM, conditioned on {config['text_encoder'].get('kind', 'minilm')} text tokens. "
+            + f") denoising {config['tokenizer']} latents with EDM, conditioned on "
+            f"{config['text_encoder'].get('kind', 'minilm')} text tokens. "
             f"Clips of {config['frames']} frames at {config['resolution'][0]}×{config['resolution'][1]}. Use: {usage}.",
             "",
             "## Training",

@@ -79,7 +79,8 @@ def _step(denoise: Denoise, x: Tensor, sigma: Tensor, sigma_next: Tensor, solver
 
 
 def initial_noise(shape: tuple[int, ...], seed: int, device: torch.device | str = "cpu") -> Tensor:
-    """The seeded unit noise a sample starts from (drawn on the CPU, so the same seed gives the same sample anywhere)."""
+    """The seeded unit noise a sample starts from (drawn on the CPU, so the same seed gives the same sample
+    anywhere)."""
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
@@ -136,7 +137,8 @@ def sample_latents(
         count = condition_latents.shape[2]
         if count >= latent_shape[1]:
             raise ValueError(
-                f"{count} condition latent frames leave nothing to generate in a window of {latent_shape[1]}; condition on fewer frames"
+                f"{count} condition latent frames leave nothing to generate in a window of {latent_shape[1]}; "
+                "condition on fewer frames"
             )
         given = torch.zeros_like(noise)
         given[:, :, :count] = denoiser.normalize(condition_latents.to(device, noise.dtype))

@@ -38,12 +38,14 @@ def diffusion_artifact(
     card: str = "",
     extra_config: dict[str, Any] | None = None,
 ) -> ModelArtifact:
-    """What `model_store.save_model` writes for one stage; `extra_config` adds JSON-safe entries (e.g. training figures)."""
+    """What `model_store.save_model` writes for one stage; `extra_config` adds JSON-safe entries (e.g. training
+    figures)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; use one of {sorted(STAGES)}")
     if denoiser.config.condition_mask != (stage == "v2w"):
         raise ValueError(
-            f"a {STAGES[stage]} model must {'' if stage == 'v2w' else 'not '}have the condition mask channel; pass the denoiser of that stage"
+            f"a {STAGES[stage]} model must {'' if stage == 'v2w' else 'not '}have the condition mask channel; pass the "
+            "denoiser of that stage"
         )
     config = {
         "model": MODEL_NAME,
@@ -72,7 +74,8 @@ def load_denoiser(source: str | Path | ModelArtifact) -> tuple[DiffusionDenoiser
     if config.get("model") != MODEL_NAME or "dit" not in config:
         where = source if not isinstance(source, ModelArtifact) else "this artifact"
         raise ValueError(
-            f"{where} holds a {config.get('model', 'unknown')!r} model, not a diffusion world model: point at a folder the diffusion pipeline wrote"
+            f"{where} holds a {config.get('model', 'unknown')!r} model, not a diffusion world model: point at a folder "
+            "the diffusion pipeline wrote"
         )
     stats = config["latent_stats"]
     denoiser = DiffusionDenoiser(

@@ -73,8 +73,8 @@ class DiffusionTrainParams:
 
 @dataclass
 class LatentTextData(Dataset):
-    """Tokenizer latents [N, C, T, H, W] with the text tokens of each clip's caption, and its held frames [N, A, C, T, H, W]
-    when they were encoded (`LatentClips.held`, for anchored Video2World)."""
+    """Tokenizer latents [N, C, T, H, W] with the text tokens of each clip's caption, and its held frames
+    [N, A, C, T, H, W] when they were encoded (`LatentClips.held`, for anchored Video2World)."""
 
     latents: Tensor
     context: Tensor

@@ -105,7 +105,10 @@ def object_sizes(seg: np.ndarray) -> dict[int, float]:
 
 
 def failure_events(predicted: np.ndarray, truth: np.ndarray, sizes: Mapping[int, float] | None = None) -> FailureEvents:
-    """Vanishings and appearances of a predicted video's label maps against the true ones (both T×H×W); `sizes` as in `appearances`."""
+    """Vanishings and appearances of a predicted video's label maps against the true ones (both T×H×W).
+
+    `sizes` as in `appearances`.
+    """
     if predicted.shape != truth.shape or predicted.ndim != 3:
         raise ValueError(f"label maps must both be (T, H, W) of one shape, got {predicted.shape} and {truth.shape}")
     return FailureEvents(vanishings(predicted, truth), appearances(predicted, truth, sizes))

@@ -2,8 +2,9 @@
 
 Models generate at their own resolution (64×64 for the default ones): when it differs from the
 episode's, condition frames are resized to it and the generated frames back to the episode's size
-(area interpolation when shrinking, bicubic when enlarging). Each prediction gets its own seed, `seed` + CRC32 of "<episode_id>/<condition frames>", so a
-result does not depend on which other episodes are evaluated.
+(area interpolation when shrinking, bicubic when enlarging). Each prediction gets its own seed,
+`seed` + CRC32 of "<episode_id>/<condition frames>", so a result does not depend on which other
+episodes are evaluated.
 
 `generation_options` pass sampling settings (e.g. `steps` for diffusion, `temperature` for AR) to
 the family's module-level `generate(model, past_frames, caption, n_future, seed, **options)`, found
@@ -69,7 +70,8 @@ class LoadedWorldModel:
         frames = np.asarray(frames)
         if frames.shape != (n_future, *model_size, 3) or frames.dtype != np.uint8:
             raise ValueError(
-                f"world model {self.entry.name} returned {frames.dtype} {frames.shape}, expected uint8 {(n_future, *model_size, 3)}: fix its generate()"
+                f"world model {self.entry.name} returned {frames.dtype} {frames.shape}, "
+                f"expected uint8 {(n_future, *model_size, 3)}: fix its generate()"
             )
         return resize_frames(frames, size)
 

@@ -6,9 +6,10 @@ Matches (`sift_matches`): OpenCV SIFT (`cv2.SIFT_create()`, default settings) on
 brute-force L2 matching with the two nearest neighbours, Lowe's ratio test (keep a match when its
 distance < `ratio` × the second-best distance; ratio 0.75).
 
-Sampson error (`pair_sampson_error`, `video_geometry(...).sampson_error`): per pair with at least `MIN_FUNDAMENTAL_MATCHES` (8) matches, a fundamental
-matrix by RANSAC (`cv2.findFundamentalMat`, `cv2.FM_RANSAC`, threshold 1 px, confidence 0.999); the
-Sampson distance of *every* ratio-test match (not only RANSAC's inliers, so wrong geometry shows) is
+Sampson error (`pair_sampson_error`, `video_geometry(...).sampson_error`): per pair with at least
+`MIN_FUNDAMENTAL_MATCHES` (8) matches, a fundamental matrix by RANSAC (`cv2.findFundamentalMat`,
+`cv2.FM_RANSAC`, threshold 1 px, confidence 0.999); the Sampson distance of *every* ratio-test match
+(not only RANSAC's inliers, so wrong geometry shows) is
 (x₂ᵀFx₁)² / ((Fx₁)₀² + (Fx₁)₁² + (Fᵀx₂)₀² + (Fᵀx₂)₁²), in squared pixels. Its square root is a
 first-order distance in pixels; dividing by the image diagonal makes numbers comparable across
 resolutions. A pair's error is the mean over its matches of √Sampson / diagonal × 100 (percent of
@@ -74,7 +75,8 @@ class PoseCriteria:
     def __post_init__(self):
         if self.pair_stride < 1 or self.min_inliers < 5:
             raise ValueError(
-                f"pair_stride must be at least 1 and min_inliers at least 5 (the essential matrix needs 5 points), got {self.pair_stride} and {self.min_inliers}"
+                "pair_stride must be at least 1 and min_inliers at least 5 (the essential matrix needs 5 points), "
+                f"got {self.pair_stride} and {self.min_inliers}"
             )
 
 
@@ -139,7 +141,10 @@ def sampson_distances(fundamental: np.ndarray, points_1: np.ndarray, points_2: n
 
 
 def pair_sampson_error(points_1: np.ndarray, points_2: np.ndarray, diagonal: float) -> float:
-    """Mean √Sampson distance of all matches under a RANSAC fundamental matrix, in percent of `diagonal`; NaN if F cannot be fit."""
+    """Mean √Sampson distance of all matches under a RANSAC fundamental matrix, in percent of `diagonal`.
+
+    NaN if F cannot be fit.
+    """
     if len(points_1) < MIN_FUNDAMENTAL_MATCHES:
         return float("nan")
     fundamental, _ = cv2.findFundamentalMat(points_1, points_2, cv2.FM_RANSAC, RANSAC_THRESHOLD_PX, RANSAC_CONFIDENCE)
@@ -149,7 +154,10 @@ def pair_sampson_error(points_1: np.ndarray, points_2: np.ndarray, diagonal: flo
 
 
 def relative_pose(world_to_camera_1: np.ndarray, world_to_camera_2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(R, t) taking camera-1 coordinates to camera-2 coordinates (x₂ = R x₁ + t), from two world-to-camera 4×4 matrices."""
+    """(R, t) taking camera-1 coordinates to camera-2 coordinates (x₂ = R x₁ + t).
+
+    From two world-to-camera 4×4 matrices.
+    """
     rotation = world_to_camera_2[:3, :3] @ world_to_camera_1[:3, :3].T
     return rotation, world_to_camera_2[:3, 3] - rotation @ world_to_camera_1[:3, 3]
 

@@ -68,8 +68,9 @@ PHYSICS_METRICS = (
     "spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "generation_failure", "failure_events",
 )  # fmt: skip
 HIGHER_IS_BETTER = {
-    "psnr": True, "ssim": True, "mse": False, "mask_iou": True, "centroid_error_px": False, "object_missing_rate": False,
-    "spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True, "generation_failure": False, "failure_events": False,
+    "psnr": True, "ssim": True, "mse": False, "mask_iou": True, "centroid_error_px": False,
+    "object_missing_rate": False, "spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True,
+    "generation_failure": False, "failure_events": False,
     FEATURE_METRIC: True,
 }  # fmt: skip
 PHYSICS_IQ_TERMS = {"spatial_iou": True, "spatiotemporal_iou": True, "weighted_spatial_iou": True, "mse": False}
@@ -121,14 +122,18 @@ class PhysicsParams:
 
 
 def select_test_episodes(episodes: pd.DataFrame, scenarios: Iterable[str], per_scenario: int) -> pd.DataFrame:
-    """The first `per_scenario` test episodes (by id) of each scenario, in the order of `scenarios`; a warning where fewer exist."""
+    """The first `per_scenario` test episodes (by id) of each scenario, in the order of `scenarios`.
+
+    A warning where fewer exist.
+    """
     test = episodes[episodes["split"] == "test"].sort_values("episode_id")
     chosen = []
     for scenario in scenarios:
         chosen.append(test[test["scenario"] == scenario].head(per_scenario))
         if len(chosen[-1]) < per_scenario:
             log.warning(
-                "asked for %d test episodes of %s but the simulation has %d: the intervals will be wider (render more with simulation.episodes)",
+                "asked for %d test episodes of %s but the simulation has %d: "
+                "the intervals will be wider (render more with simulation.episodes)",
                 per_scenario, scenario, len(chosen[-1]),
             )  # fmt: skip
     return pd.concat(chosen or [test.head(0)], ignore_index=True)
@@ -146,7 +151,8 @@ def load_cases(episodes: pd.DataFrame, root: str | Path, condition_frames: Itera
         for k in condition_frames:
             if not 1 <= k < len(episode.rgb):
                 raise ValueError(
-                    f"cannot condition on {k} frames of {row.episode_id}, which has {len(episode.rgb)}: choose 1 to {len(episode.rgb) - 1}"
+                    f"cannot condition on {k} frames of {row.episode_id}, which has {len(episode.rgb)}: "
+                    f"choose 1 to {len(episode.rgb) - 1}"
                 )
             cases.append(
                 EpisodeCase(
@@ -192,7 +198,8 @@ class FutureScorer:
         truth = self.case.truth
         if prediction.shape != truth.shape or prediction.dtype != np.uint8:
             raise ValueError(
-                f"a prediction for {self.case.episode_id} must be uint8 {truth.shape}, got {prediction.dtype} {prediction.shape}"
+                f"a prediction for {self.case.episode_id} must be uint8 {truth.shape}, "
+                f"got {prediction.dtype} {prediction.shape}"
             )
         labels = segment_frames(prediction, self.appearance, self.min_contrast)
         centroid_px, missing = centroid_error(labels, self.true_seg)

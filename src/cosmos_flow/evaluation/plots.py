@@ -80,7 +80,10 @@ def metric_bars(physics: pd.DataFrame) -> Figure:
 
 
 def geometry_bars(geometry: pd.DataFrame) -> Figure:
-    """Sampson error, pose success rate, rotation and translation errors of every 3D-consistency source, with 95% intervals."""
+    """Sampson error, pose success rate, rotation and translation errors of every 3D-consistency source.
+
+    With 95% intervals.
+    """
     if geometry.empty:
         return _placeholder("no 3D-consistency results")
     panels = [
@@ -113,13 +116,17 @@ def geometry_bars(geometry: pd.DataFrame) -> Figure:
         axis.set_xticks(positions, geometry["source"], rotation=60, ha="right", fontsize=7)
         axis.set_title(f"{title} {'↑' if GEOMETRY_HIGHER_IS_BETTER[name] else '↓'}", fontsize=9)
     figure.suptitle(
-        "3D consistency (orbit, 128×128), 95% intervals: references blue, baselines orange, models green; hatched: no number"
+        "3D consistency (orbit, 128×128), 95% intervals: references blue, baselines orange, models green; "
+        "hatched: no number"
     )
     return figure
 
 
 def example_strips(examples: list[dict], frames_shown: int = 4) -> Figure:
-    """A panel per example case (scenarios down, conditionings across): rows [last context frame | future frames], truth first."""
+    """A panel per example case (scenarios down, conditionings across).
+
+    Rows [last context frame | future frames], truth first.
+    """
     if not examples:
         return _placeholder("no examples")
     scenarios = list(dict.fromkeys(example["case"].scenario for example in examples))
@@ -145,7 +152,8 @@ def example_strips(examples: list[dict], frames_shown: int = 4) -> Figure:
         axis.set_yticks(np.arange(len(labels)) * height + height / 2, labels, fontsize=7)
         axis.set_xticks([])
         axis.set_title(
-            f"{case.episode_id}, K={case.condition_frames}: last context | future frames {[int(k) + case.condition_frames for k in picks]}",
+            f"{case.episode_id}, K={case.condition_frames}: last context | "
+            f"future frames {[int(k) + case.condition_frames for k in picks]}",
             fontsize=8,
         )
     return figure

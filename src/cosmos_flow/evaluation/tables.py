@@ -191,7 +191,8 @@ def _geometry_note(record: dict) -> str:
     notes = []
     if record["static_videos"]:
         notes.append(
-            f"static in {record['static_videos']}/{record['videos']} videos: nothing moves, so Sampson error is trivially 0 and no pose is recovered"
+            f"static in {record['static_videos']}/{record['videos']} videos: "
+            "nothing moves, so Sampson error is trivially 0 and no pose is recovered"
         )
     if record["insufficient_match_videos"]:
         notes.append(f"insufficient matches in {record['insufficient_match_videos']}/{record['videos']} videos")
@@ -205,7 +206,8 @@ def flat_metrics(physics: pd.DataFrame, geometry: pd.DataFrame) -> dict[str, flo
 
     `physics.<source>.k<K>.<metric>` over all scenarios; `physics.<source>.k<K>.<scenario>.physics_iq_score`
     per scenario, and every metric per scenario for `physical_variance`;
-    `geometry.<source>.<sampson_error|pose_success_rate|rotation_error_deg|translation_error_deg|matches_per_pair>`; counts.
+    `geometry.<source>.<sampson_error|pose_success_rate|rotation_error_deg|translation_error_deg|matches_per_pair>`;
+    counts.
     """
     metrics: dict[str, float] = {}
 

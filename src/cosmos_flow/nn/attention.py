@@ -166,7 +166,8 @@ class Attention(nn.Module):
         context: torch.Tensor | None = None,
         rope: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Queries [B, heads, L, head_dim], keys and values [B, kv_heads, S, head_dim]; queries and keys QK-normed and rotated by `rope`."""
+        """Queries [B, heads, L, head_dim], keys and values [B, kv_heads, S, head_dim]; queries and keys QK-normed
+        and rotated by `rope`."""
         heads, kv_heads, head_dim = self.heads, self.kv_heads, self.head_dim
         if self.is_cross:
             k, v = self.to_kv(context).unflatten(-1, (2 * kv_heads, head_dim)).chunk(2, dim=2)
@@ -210,7 +211,8 @@ class Attention(nn.Module):
                 raise ValueError("this is a cross-attention layer: pass context=[B, S, context_dim]")
             if rope is not None or causal:
                 raise ValueError(
-                    "rope and causal apply to self-attention only; a cross-attention layer takes context, context_mask and a cache"
+                    "rope and causal apply to self-attention only; "
+                    "a cross-attention layer takes context, context_mask and a cache"
                 )
         elif context is not None or context_mask is not None:
             raise ValueError(

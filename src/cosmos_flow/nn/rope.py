@@ -44,7 +44,8 @@ class RoPE3D(nn.Module):
         return self.rope_for_positions(grid_positions(grid, offset_t), fps_scale)
 
     def rope_for_positions(self, positions: torch.Tensor, fps_scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
-        """(cos, sin), each Float[L, head_dim], for arbitrary (t, h, w) positions Long[L, 3] (e.g. single tokens when decoding).
+        """(cos, sin), each Float[L, head_dim], for arbitrary (t, h, w) positions Long[L, 3] (e.g. single tokens
+        when decoding).
 
         The sine's first half is negated (see `apply_rope`)."""
         if positions.ndim != 2 or positions.shape[-1] != 3:

@@ -54,7 +54,8 @@ class TextEncoder(nn.Module):
         path = Path(path)
         if not (path / "config.json").is_file():
             raise ValueError(
-                f"{path} is not a local {kind} model folder (no config.json there); pass the folder that holds the model files"
+                f"{path} is not a local {kind} model folder (no config.json there); "
+                "pass the folder that holds the model files"
             )
         self.kind, self.path, self.max_tokens = kind, path, max_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
@@ -78,7 +79,8 @@ class TextEncoder(nn.Module):
 
     @torch.no_grad()
     def encode(self, captions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token embeddings Float[B, max_tokens, dim] (zero on padding) and mask Bool[B, max_tokens] (True on real tokens)."""
+        """Token embeddings Float[B, max_tokens, dim] (zero on padding) and mask Bool[B, max_tokens] (True on real
+        tokens)."""
         check_captions(captions)
         device = next(self.model.parameters()).device
         tokens = self.tokenizer(
@@ -109,7 +111,8 @@ def check_captions(captions: Iterable[str]) -> None:
 
 
 def build_text_encoder(spec: dict[str, Any] | None) -> TextEncoder:
-    """A TextEncoder from a spec like {"kind": "minilm", "max_tokens": 32} or {"kind": "t5", "path": "..."} (None: MiniLM defaults)."""
+    """A TextEncoder from a spec like {"kind": "minilm", "max_tokens": 32} or {"kind": "t5", "path": "..."}
+    (None: MiniLM defaults)."""
     spec = dict(spec or {})
     unknown = set(spec) - {"kind", "path", "max_tokens"}
     if unknown:

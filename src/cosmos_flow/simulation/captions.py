@@ -100,7 +100,10 @@ def camera_phrase(episode: SimulatedEpisode, motion: str) -> str:
 
 def _drop(facts: _Facts) -> str:
     objects = range(len(facts.scene.objects))
-    opening = f"{_listing([_with_article(facts.name(i)) for i in objects])} {'falls' if len(objects) == 1 else 'fall'} onto a {FLOOR_COLOUR[0]} floor"
+    opening = (
+        f"{_listing([_with_article(facts.name(i)) for i in objects])} "
+        f"{'falls' if len(objects) == 1 else 'fall'} onto a {FLOOR_COLOUR[0]} floor"
+    )
     outcomes = []
     for i in objects:
         bounces = facts.bounces(i)
@@ -144,7 +147,10 @@ def _collide(facts: _Facts) -> str:
 def _ramp(facts: _Facts) -> str:
     ramp = facts.scene.ramp
     objects = range(len(facts.scene.objects))
-    opening = f"{_listing([_with_article(facts.name(i)) for i in objects])} {'starts' if len(objects) == 1 else 'start'} on a {ramp.angle_deg:.0f}-degree ramp"
+    opening = (
+        f"{_listing([_with_article(facts.name(i)) for i in objects])} "
+        f"{'starts' if len(objects) == 1 else 'start'} on a {ramp.angle_deg:.0f}-degree ramp"
+    )
     outcomes = []
     for i in objects:
         if not facts.moved(i):

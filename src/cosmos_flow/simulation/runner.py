@@ -64,7 +64,8 @@ class SimulationParams:
         unknown = sorted(set(self.second_take) - set(SecondTakeParams.__dataclass_fields__))
         if unknown:
             raise ValueError(
-                f"unknown parameter(s) {unknown} under simulation.second_take; known: {sorted(SecondTakeParams.__dataclass_fields__)}"
+                f"unknown parameter(s) {unknown} under simulation.second_take; "
+                f"known: {sorted(SecondTakeParams.__dataclass_fields__)}"
             )
         return SecondTakeParams(**self.second_take)
 

@@ -142,7 +142,8 @@ def drop_scene(rng, num_frames: int, camera_motion: str = "static") -> Scene:
         )
         objects.append(ObjectSpec(
             shape=shape, size=size, colour=colour, position=(x, y, float(rng.uniform(0.4, 1.1))), orientation=tilt,
-            mass=float(rng.uniform(0.2, 2.0)), restitution=float(rng.uniform(0.2, 0.9) if shape == "sphere" else rng.uniform(0.05, 0.5)),
+            mass=float(rng.uniform(0.2, 2.0)),
+            restitution=float(rng.uniform(0.2, 0.9) if shape == "sphere" else rng.uniform(0.05, 0.5)),
             friction=float(rng.uniform(0.3, 0.9)),
         ))  # fmt: skip
     camera = camera_path(camera_motion, rng, num_frames, (0, 0, 0.3), 1.6, rng.uniform(-120, -60), rng.uniform(15, 30))

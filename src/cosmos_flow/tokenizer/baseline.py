@@ -31,7 +31,8 @@ def baseline_size(video_size: tuple[int, int, int], latent_shape: tuple[int, int
     pixels = channels * latent_height * latent_width // 3
     if pixels < 1:
         raise ValueError(
-            f"a latent of {channels}x{latent_height}x{latent_width} per frame is fewer than the 3 numbers of one RGB pixel; the baseline needs at least 3"
+            f"a latent of {channels}x{latent_height}x{latent_width} per frame is fewer than the 3 numbers of one RGB "
+            "pixel; the baseline needs at least 3"
         )
     kept_height = min(height, pixels, max(1, math.isqrt(pixels * height // width)))
     kept_width = min(width, pixels // kept_height)

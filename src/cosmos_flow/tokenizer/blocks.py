@@ -22,7 +22,8 @@ def repeat_first_frame(x: Tensor, copies: int) -> Tensor:
 
 
 class CausalConv3d(nn.Module):
-    """A 3D conv whose time window ends at the output frame (left replicate padding in time, zero 'same' padding in space)."""
+    """A 3D conv whose time window ends at the output frame (left replicate padding in time, zero 'same' padding in
+    space)."""
 
     def __init__(
         self,
@@ -78,7 +79,8 @@ class FrameGroupNorm(nn.GroupNorm):
     def __init__(self, channels: int, groups: int = 1, eps: float = 1e-6):
         if channels % groups:
             raise ValueError(
-                f"FrameGroupNorm takes channels divisible by its groups (got {channels} channels, {groups} groups): change norm_groups"
+                f"FrameGroupNorm takes channels divisible by its groups (got {channels} channels, {groups} groups): "
+                "change norm_groups"
             )
         super().__init__(groups, channels, eps=eps)
 
@@ -173,7 +175,8 @@ class _TokenAttention(nn.Module):
         super().__init__()
         if channels % heads:
             raise ValueError(
-                f"attention takes channels divisible by its heads (got {channels} channels, {heads} heads): change attention_heads"
+                f"attention takes channels divisible by its heads (got {channels} channels, {heads} heads): change "
+                "attention_heads"
             )
         self.heads = heads
         self.norm = FrameGroupNorm(channels, norm_groups)

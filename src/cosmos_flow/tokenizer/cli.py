@@ -108,7 +108,8 @@ def decode_command(model_dir: Path, input_latents: Path, output_video: Path) -> 
     # Compare in JSON form: the file holds the config as JSON (tuples come back as lists).
     if config != json.loads(json.dumps(model.config.to_dict())):
         raise ValueError(
-            f"{input_latents.name} was encoded by another tokenizer ({config.get('name') or 'unnamed'}) than the one in {model_dir} "
+            f"{input_latents.name} was encoded by another tokenizer ({config.get('name') or 'unnamed'}) than the one "
+            f"in {model_dir} "
             f"({model.config.name or 'unnamed'}): decode it with the tokenizer that encoded it"
         )
     write_video(output_video, decode_stream(model, chunks, layout.width, layout.height), fps=layout.fps)

@@ -41,7 +41,8 @@ def fit_clip(clip: np.ndarray, temporal_compression: int, spatial_compression: i
     usable = min(frames, max_frames)
     if usable < 1 or height < spatial_compression or width < spatial_compression:
         raise ValueError(
-            f"a {frames}x{height}x{width} clip (max_frames {max_frames}) is too small for the tokenizer: it needs at least 1 frame and {spatial_compression}x{spatial_compression} pixels"
+            f"a {frames}x{height}x{width} clip (max_frames {max_frames}) is too small for the tokenizer: it needs at "
+            f"least 1 frame and {spatial_compression}x{spatial_compression} pixels"
         )
     kept_frames = 1 + (usable - 1) // temporal_compression * temporal_compression
     kept_height = height // spatial_compression * spatial_compression

@@ -46,7 +46,8 @@ class FSQ(nn.Module):
     def _check_channels(self, x: Tensor) -> None:
         if x.dim() < 2 or x.shape[1] != self.dim:
             raise ValueError(
-                f"FSQ with {self.dim} levels takes [batch, {self.dim}, ...] tensors (got shape {tuple(x.shape)}): match the latent channels to the levels"
+                f"FSQ with {self.dim} levels takes [batch, {self.dim}, ...] tensors (got shape {tuple(x.shape)}): "
+                "match the latent channels to the levels"
             )
 
     def _bound(self, z: Tensor) -> Tensor:
@@ -115,7 +116,8 @@ class FSQ(nn.Module):
             )
         if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= self.codebook_size):
             raise ValueError(
-                f"FSQ indices must lie in [0, {self.codebook_size}) (got {int(indices.min())}..{int(indices.max())}): they come from another codebook"
+                f"FSQ indices must lie in [0, {self.codebook_size}) (got {int(indices.min())}..{int(indices.max())}): "
+                "they come from another codebook"
             )
         digits = (indices.long().unsqueeze(-1) // self._basis) % self._levels
         codes = (digits - self._half_width).float() / self._half_width.float()

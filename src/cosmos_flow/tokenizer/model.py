@@ -64,7 +64,8 @@ class TokenizerConfig:
         for axis, value in (("temporal", self.temporal_compression), ("spatial", self.spatial_compression)):
             if not _is_power_of_two(value) or value < wavelet_factor:
                 raise ValueError(
-                    f"{axis}_compression must be a power of two of at least {wavelet_factor} (the wavelet's factor) (got {value}): use e.g. 4, 8 or 16"
+                    f"{axis}_compression must be a power of two of at least {wavelet_factor} (the wavelet's factor) "
+                    f"(got {value}): use e.g. 4, 8 or 16"
                 )
         if (
             self.base_channels < 1
@@ -74,7 +75,8 @@ class TokenizerConfig:
             or self.norm_groups < 1
         ):
             raise ValueError(
-                "base_channels, num_res_blocks, latent_channels, attention_heads and norm_groups must all be positive integers"
+                "base_channels, num_res_blocks, latent_channels, attention_heads and norm_groups must all be positive "
+                "integers"
             )
         if not self.channel_multipliers or min(self.channel_multipliers) < 1:
             raise ValueError(
@@ -82,17 +84,21 @@ class TokenizerConfig:
             )
         if len(self.channel_multipliers) < self.downsampling_levels:
             raise ValueError(
-                f"{self.temporal_compression}x{self.spatial_compression}x{self.spatial_compression} compression needs {self.downsampling_levels} "
-                f"downsampling levels after the wavelet but channel_multipliers has {len(self.channel_multipliers)} entries: add entries"
+                f"{self.temporal_compression}x{self.spatial_compression}x{self.spatial_compression} compression needs "
+                f"{self.downsampling_levels} "
+                f"downsampling levels after the wavelet but channel_multipliers has {len(self.channel_multipliers)} "
+                "entries: add entries"
             )
         if self.kind == "dv" and (not self.fsq_levels or min(self.fsq_levels) < 2):
             raise ValueError(
-                f"fsq_levels must be a non-empty list of integers of at least 2 (got {self.fsq_levels}): e.g. [8, 8, 8, 5, 5, 5]"
+                f"fsq_levels must be a non-empty list of integers of at least 2 (got {self.fsq_levels}): "
+                "e.g. [8, 8, 8, 5, 5, 5]"
             )
         widths = [self.base_channels] + [self.base_channels * m for m in self.channel_multipliers]
         if any(width % self.norm_groups for width in widths):
             raise ValueError(
-                f"norm_groups ({self.norm_groups}) must divide every channel width {sorted(set(widths))}: pick a divisor such as 1"
+                f"norm_groups ({self.norm_groups}) must divide every channel width {sorted(set(widths))}: pick a "
+                "divisor such as 1"
             )
         if self.attention and widths[-1] % self.attention_heads:
             raise ValueError(
@@ -130,7 +136,8 @@ class TokenizerConfig:
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(
-                f"tokenizer config has unknown fields {unknown}: it was saved by another version, or is not a tokenizer config"
+                f"tokenizer config has unknown fields {unknown}: it was saved by another version, or is not a "
+                "tokenizer config"
             )
         missing = sorted(
             f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING and f.name not in d
@@ -243,14 +250,16 @@ class CausalVideoTokenizer(nn.Module):
     def _check_video(self, video: Tensor) -> None:
         if video.dim() != 5 or video.shape[1] != VIDEO_CHANNELS:
             raise ValueError(
-                f"the tokenizer takes [batch, 3, frames, height, width] videos (got shape {tuple(video.shape)}): add a batch axis or put channels first"
+                f"the tokenizer takes [batch, 3, frames, height, width] videos (got shape {tuple(video.shape)}): add a "
+                "batch axis or put channels first"
             )
         self.check_input(*video.shape[2:])
 
     def _check_discrete(self) -> FSQ:
         if self.quantizer is None:
             raise ValueError(
-                f"{self.config.name or 'this tokenizer'} is continuous (cv) and has no token indices: use encode/decode, or a dv tokenizer"
+                f"{self.config.name or 'this tokenizer'} is continuous (cv) and has no token indices: use "
+                "encode/decode, or a dv tokenizer"
             )
         return self.quantizer
 
@@ -271,7 +280,8 @@ class CausalVideoTokenizer(nn.Module):
         """latent [B, latent_dim, t, h, w] -> video [B, 3, T, H, W] (not clamped)."""
         if latent.dim() != 5 or latent.shape[1] != self.config.latent_dim:
             raise ValueError(
-                f"the decoder takes [batch, {self.config.latent_dim}, t, h, w] latents (got shape {tuple(latent.shape)}): pass what encode returned"
+                f"the decoder takes [batch, {self.config.latent_dim}, t, h, w] latents (got shape "
+                f"{tuple(latent.shape)}): pass what encode returned"
             )
         return self.decoder(latent)
 
@@ -285,13 +295,15 @@ class CausalVideoTokenizer(nn.Module):
         quantizer = self._check_discrete()
         if indices.dim() != 4:
             raise ValueError(
-                f"decode_indices takes [batch, t, h, w] indices (got shape {tuple(indices.shape)}): pass what encode_indices returned"
+                f"decode_indices takes [batch, t, h, w] indices (got shape {tuple(indices.shape)}): pass what "
+                "encode_indices returned"
             )
         codes = quantizer.indices_to_codes(indices).to(next(self.parameters()).dtype)
         return self.decode(codes)
 
     def forward(self, video: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """video -> (reconstruction, {"latent": ...}, and for DV also "indices" and "pre_quantization", the encoder's output)."""
+        """video -> (reconstruction, {"latent": ...}, and for DV also "indices" and "pre_quantization", the encoder's
+        output)."""
         latent, indices, z = self._encode(video)
         aux = {"latent": latent} if indices is None else {"latent": latent, "indices": indices, "pre_quantization": z}
         return self.decode(latent), aux

@@ -19,7 +19,8 @@ def tokenizer_card(name: str, config: dict, train: dict, data_summary: dict, met
         if f"{held_out}_psnr" not in metrics:
             continue
         rows.append(
-            f"| {held_out} | {metrics[f'{held_out}_clips']:.0f} | {metrics[f'{held_out}_psnr']:.2f} | {metrics[f'{held_out}_ssim']:.3f} "
+            f"| {held_out} | {metrics[f'{held_out}_clips']:.0f} | {metrics[f'{held_out}_psnr']:.2f} | "
+            f"{metrics[f'{held_out}_ssim']:.3f} "
             f"| {metrics[f'{held_out}_baseline_psnr']:.2f} | {metrics[f'{held_out}_baseline_ssim']:.3f} |"
         )
     compression = f"{config['temporal_compression']}x{config['spatial_compression']}x{config['spatial_compression']}"
@@ -28,15 +29,18 @@ def tokenizer_card(name: str, config: dict, train: dict, data_summary: dict, met
         [
             f"# {name}",
             "",
-            f"A causal video tokenizer ({config['kind'].upper()}, {compression} compression), trained by the cosmos-flow `tokenizer` pipeline.",
-            "Input: RGB in [-1, 1], 1 + k*temporal_compression frames, height and width multiples of the spatial compression",
+            f"A causal video tokenizer ({config['kind'].upper()}, {compression} compression), trained by the "
+            "cosmos-flow `tokenizer` pipeline.",
+            "Input: RGB in [-1, 1], 1 + k*temporal_compression frames, height and width multiples of the spatial "
+            "compression",
             "(`cosmos-flow tokenizer reconstruct` pads and crops any video).",
             "",
             "## Training",
             f"- data: {json.dumps(data_summary, sort_keys=True)}",
             f"- training: {json.dumps(train, sort_keys=True)}",
             "",
-            "## Held-out quality (PSNR in dB computed in float; the baseline keeps the same number of numbers as the latent)",
+            "## Held-out quality (PSNR in dB computed in float; the baseline keeps the same number of numbers as the "
+            "latent)",
             "",
             "| held-out set | clips | PSNR | SSIM | baseline PSNR | baseline SSIM |",
             "|---|---|---|---|---|---|",

@@ -16,7 +16,8 @@ def _default_card(config: TokenizerConfig) -> str:
     kind = "continuous (CV)" if config.kind == "cv" else f"discrete (DV, FSQ levels {config.fsq_levels})"
     return (
         f"# Causal video tokenizer {config.name}\n\n"
-        f"A {kind} causal video tokenizer, {config.temporal_compression}x{config.spatial_compression}x{config.spatial_compression} "
+        f"A {kind} causal video tokenizer, "
+        f"{config.temporal_compression}x{config.spatial_compression}x{config.spatial_compression} "
         f"compression (time x height x width), {config.latent_dim} latent channels.\n"
     )
 
@@ -33,7 +34,8 @@ def load_tokenizer(source: str | Path | ModelArtifact) -> CausalVideoTokenizer:
     if artifact.config.get("model") != MODEL_NAME or "tokenizer" not in artifact.config:
         where = "this artifact" if isinstance(source, ModelArtifact) else str(source)
         raise ValueError(
-            f"{where} holds a {artifact.config.get('model', 'unknown')!r} model, not a tokenizer: point at a folder that tokenizer training wrote"
+            f"{where} holds a {artifact.config.get('model', 'unknown')!r} model, not a tokenizer: point at a folder "
+            "that tokenizer training wrote"
         )
     model = CausalVideoTokenizer(TokenizerConfig.from_dict(artifact.config["tokenizer"]))
     model.load_state_dict({name: tensor.to(torch.float32) for name, tensor in artifact.state_dict.items()})

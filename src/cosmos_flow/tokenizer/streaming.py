@@ -121,7 +121,8 @@ def save_latents(path: str | Path, chunks: Iterable[Chunk], layout: StreamLayout
         real_frames.append(int(count))
     if sum(real_frames) != layout.num_frames:
         raise ValueError(
-            f"the chunks hold {sum(real_frames)} frames but the layout says {layout.num_frames}: build the layout from the chunks that were encoded"
+            f"the chunks hold {sum(real_frames)} frames but the layout says {layout.num_frames}: build the layout from "
+            "the chunks that were encoded"
         )
     metadata = {
         "format": LATENTS_FORMAT,
@@ -144,7 +145,8 @@ def load_latents(path: str | Path) -> tuple[list[Chunk], StreamLayout, dict]:
             metadata = handle.metadata() or {}
             if metadata.get("format") != LATENTS_FORMAT:
                 raise ValueError(
-                    f"{path.name} is not a tokenizer latents file (no {LATENTS_FORMAT} metadata): encode the video with `tokenizer encode`"
+                    f"{path.name} is not a tokenizer latents file (no {LATENTS_FORMAT} metadata): encode the video "
+                    "with `tokenizer encode`"
                 )
             names = sorted(
                 handle.keys(), key=lambda name: int(name.rsplit("_", 1)[1])
@@ -155,7 +157,8 @@ def load_latents(path: str | Path) -> tuple[list[Chunk], StreamLayout, dict]:
     real_frames = json.loads(metadata["real_frames"])
     if len(real_frames) != len(stored):
         raise ValueError(
-            f"{path.name} holds {len(stored)} chunks but records {len(real_frames)} chunk lengths: the file is damaged, encode the video again"
+            f"{path.name} holds {len(stored)} chunks but records {len(real_frames)} chunk lengths: the file is "
+            "damaged, encode the video again"
         )
     chunks = [
         (code.long() if _is_indices(code) else code, count) for code, count in zip(stored, real_frames, strict=True)
@@ -182,7 +185,8 @@ def _frame_groups(frames: Iterable[np.ndarray], chunk_frames: int) -> Iterator[n
             first_shape = frame.shape
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or frame.shape != first_shape:
             raise ValueError(
-                f"frame {number} is {frame.shape} {frame.dtype}: frames must all be (H, W, 3) uint8 of the size of frame 0 {first_shape}"
+                f"frame {number} is {frame.shape} {frame.dtype}: frames must all be (H, W, 3) uint8 of the size of "
+                f"frame 0 {first_shape}"
             )
         group.append(frame)
         if len(group) == chunk_frames:
@@ -217,7 +221,8 @@ def _decode_chunk(
         video = model.decode_indices(code) if model.config.kind == "dv" else model.decode(code)
     if video.shape[2] < real_frames or video.shape[3] < height or video.shape[4] < width:
         raise ValueError(
-            f"a chunk decodes to {tuple(video.shape[2:])} frames x height x width, less than the {real_frames} x {height} x {width} asked for: the latents do not belong to this video size"
+            f"a chunk decodes to {tuple(video.shape[2:])} frames x height x width, less than the {real_frames} x "
+            f"{height} x {width} asked for: the latents do not belong to this video size"
         )
     yield from tensor_to_frames(video[0, :, :real_frames, :height, :width])
 

@@ -1,4 +1,5 @@
-"""Train a video tokenizer (cosmos_flow.training's harness), resuming from `checkpoint_dir/last.ckpt` when there is one."""
+"""Train a video tokenizer (cosmos_flow.training's harness), resuming from `checkpoint_dir/last.ckpt` when there is
+one."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ class TokenizerTrainParams:
     spread_weight: float = (
         0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
     )
-    object_weight: float = 0.0  # extra weight of simulated object pixels in the reconstruction loss (losses.reconstruction_losses); 0 is off
+    # extra weight of simulated object pixels in the reconstruction loss (losses.reconstruction_losses); 0 is off
+    object_weight: float = 0.0
     gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
@@ -50,7 +52,8 @@ class TokenizerTrainParams:
         self.betas = (float(betas[0]), float(betas[1]))
         if self.spread_weight < 0 or self.object_weight < 0:
             raise ValueError(
-                f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and {self.object_weight}"
+                f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and "
+                f"{self.object_weight}"
             )
 
     def fit_settings(self) -> FitSettings:

@@ -48,7 +48,8 @@ def haar_patch(video: Tensor, levels: int = 2) -> Tensor:
     """[B, C, 1 + k*2**levels, H, W] -> [B, C*8**levels, 1 + k, H/2**levels, W/2**levels]."""
     if video.dim() != 5:
         raise ValueError(
-            f"haar_patch takes a [batch, channels, frames, height, width] video (got shape {tuple(video.shape)}): add the missing axes"
+            f"haar_patch takes a [batch, channels, frames, height, width] video (got shape {tuple(video.shape)}): add "
+            "the missing axes"
         )
     factor = 2**levels
     frames, height, width = video.shape[2:]
@@ -58,7 +59,8 @@ def haar_patch(video: Tensor, levels: int = 2) -> Tensor:
         )
     if height % factor or width % factor:
         raise ValueError(
-            f"haar_patch with {levels} levels takes a height and width that are multiples of {factor} (got {height}x{width}): crop or pad the frames"
+            f"haar_patch with {levels} levels takes a height and width that are multiples of {factor} (got "
+            f"{height}x{width}): crop or pad the frames"
         )
     x = torch.cat([video[:, :, :1].expand(-1, -1, factor - 1, -1, -1), video], dim=2)
     for _ in range(levels):
@@ -67,14 +69,17 @@ def haar_patch(video: Tensor, levels: int = 2) -> Tensor:
 
 
 def haar_unpatch(coeffs: Tensor, levels: int = 2) -> Tensor:
-    """The exact inverse of `haar_patch`: [B, C*8**levels, 1 + k, h, w] -> [B, C, 1 + k*2**levels, h*2**levels, w*2**levels]."""
+    """The exact inverse of `haar_patch`: [B, C*8**levels, 1 + k, h, w] ->
+    [B, C, 1 + k*2**levels, h*2**levels, w*2**levels]."""
     if coeffs.dim() != 5:
         raise ValueError(
-            f"haar_unpatch takes [batch, channels, groups, height, width] coefficients (got shape {tuple(coeffs.shape)}): add the missing axes"
+            "haar_unpatch takes [batch, channels, groups, height, width] coefficients (got shape "
+            f"{tuple(coeffs.shape)}): add the missing axes"
         )
     if coeffs.shape[1] % _SUBBANDS_PER_LEVEL**levels:
         raise ValueError(
-            f"haar_unpatch with {levels} levels takes a multiple of {_SUBBANDS_PER_LEVEL**levels} channels (got {coeffs.shape[1]}): pass what haar_patch returned"
+            f"haar_unpatch with {levels} levels takes a multiple of {_SUBBANDS_PER_LEVEL**levels} channels (got "
+            f"{coeffs.shape[1]}): pass what haar_patch returned"
         )
     x = coeffs
     for _ in range(levels):

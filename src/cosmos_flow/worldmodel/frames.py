@@ -85,7 +85,8 @@ def plan_generation(
     tc: int,
     extension_condition_frames: int | None = None,
 ) -> list[Window]:
-    """The windows that make a `total_frames`-frame video (condition frames included) with a model of `window_latents` latents.
+    """The windows that make a `total_frames`-frame video (condition frames included) with a model of
+    `window_latents` latents.
 
     condition_frames: 0 (text only), 1 or 1 + k*tc frames given at the start.
     extension_condition_frames: frames each later window conditions on (None: 1 + tc when the window
@@ -107,7 +108,8 @@ def plan_generation(
         context_latents = 0 if context == 0 else condition_latent_frames(context, tc)
         if context_latents >= window_latents:
             raise ValueError(
-                f"a window of {window_latents} latent frames has no room for new frames after {context} condition frames; condition on fewer frames or use a longer window"
+                f"a window of {window_latents} latent frames has no room for new frames after {context} condition "
+                "frames; condition on fewer frames or use a longer window"
             )
         keep = min(window_frames - context, total_frames - made)
         windows.append(Window(made - context, context, context_latents, window_latents, window_frames, keep))
@@ -119,13 +121,15 @@ def _check_total(condition_frames: int, total_frames: int, tc: int) -> None:
     if condition_frames == 0:
         if total_frames < 1 or (total_frames - 1) % tc:
             raise ValueError(
-                f"N={total_frames} frames cannot be made: without condition frames and {tc}x temporal compression, N must be 1 + {tc}k ({_examples(1, tc, 0)})"
+                f"N={total_frames} frames cannot be made: without condition frames and {tc}x temporal compression, "
+                f"N must be 1 + {tc}k ({_examples(1, tc, 0)})"
             )
         return
     condition_latent_frames(condition_frames, tc)
     if total_frames <= condition_frames or (total_frames - condition_frames) % tc:
         raise ValueError(
-            f"N={total_frames} frames cannot be made: with {condition_frames} condition frames and {tc}x temporal compression, "
+            f"N={total_frames} frames cannot be made: "
+            f"with {condition_frames} condition frames and {tc}x temporal compression, "
             f"N must be {condition_frames} + {tc}k ({_examples(condition_frames, tc, 1)})"
         )
 

@@ -49,7 +49,8 @@ def encode_training_clips(
     splits: Sequence[str] = ("train", "val"),
     held_condition_latents: Sequence[int] = (),
 ) -> LatentClips:
-    """The clips of `table` (a training clip table) in `splits` through the saved tokenizer, once: training reads latents, never pixels.
+    """The clips of `table` (a training clip table) in `splits` through the saved tokenizer, once: training reads
+    latents, never pixels.
 
     `kind` is the tokenizer kind the model needs ("cv" or "dv"); `tokenizer_name` names the tokenizer (its catalog
     entry) in the error raised when the saved one is of another kind. `held_condition_latents`: also encode each
@@ -63,10 +64,12 @@ def encode_training_clips(
     found = model.config.kind
     if found != kind:
         raise ValueError(
-            f"this model reads {TOKENIZER_OUTPUTS[kind]}, but {tokenizer_name} is a {found} tokenizer; train a {kind} one"
+            f"this model reads {TOKENIZER_OUTPUTS[kind]}, but {tokenizer_name} is a {found} tokenizer; "
+            f"train a {kind} one"
         )
     return encode_clip_table(
-        model, table, frames=settings.frames, size=settings.size, splits=splits, batch_size=settings.encode_batch_size, progress=settings.progress,
+        model, table, frames=settings.frames, size=settings.size, splits=splits,
+        batch_size=settings.encode_batch_size, progress=settings.progress,
         held_condition_latents=held_condition_latents,
     )  # fmt: skip
 

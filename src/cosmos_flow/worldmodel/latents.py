@@ -42,7 +42,8 @@ def held_encoding(
     """The entry of `held` [N, A, ...] (one per entry of `held_condition_latents`) for `condition_latents`."""
     if held is None or condition_latents not in held_condition_latents:
         raise ValueError(
-            f"no held frames were encoded for {condition_latents} condition latent frames (there are {list(held_condition_latents)}); "
+            f"no held frames were encoded for {condition_latents} condition latent frames "
+            f"(there are {list(held_condition_latents)}); "
             f"these clips have no held-frame encoding for {condition_latents}: encode them with it"
         )
     return held[:, list(held_condition_latents).index(condition_latents)]
@@ -50,7 +51,8 @@ def held_encoding(
 
 @dataclass
 class LatentClips:
-    """One row per clip: latents Float[N, C, t, h, w] (DV: FSQ codes), indices Long[N, t, h, w] (DV only) and per-clip lists.
+    """One row per clip: latents Float[N, C, t, h, w] (DV: FSQ codes), indices Long[N, t, h, w] (DV only) and
+    per-clip lists.
 
     held / held_indices: the held-frame encodings Float[N, A, C, t, h, w] / Long[N, A, t, h, w], one per entry of
     `held_condition_latents` (module docstring); None when not encoded.
@@ -77,7 +79,8 @@ class LatentClips:
             raise ValueError(f"LatentClips needs one entry per clip ({count} latents) in every field, got {lengths}")
         if self.held is not None and self.held.shape[1] != len(self.held_condition_latents):
             raise ValueError(
-                f"LatentClips holds {self.held.shape[1]} held-frame encodings per clip but names {len(self.held_condition_latents)} condition lengths"
+                f"LatentClips holds {self.held.shape[1]} held-frame encodings per clip "
+                f"but names {len(self.held_condition_latents)} condition lengths"
             )
 
     def held_for(self, condition_latents: int) -> torch.Tensor:
@@ -144,8 +147,9 @@ def encode_clip_table(
     progress: bool = True,
     held_condition_latents: Sequence[int] = (),
 ) -> LatentClips:
-    """Encode the clips of `table` (a training clip table) whose split is in `splits` with `tokenizer` (a CausalVideoTokenizer),
-    and held still after each of `held_condition_latents` condition latent frames (module docstring)."""
+    """Encode the clips of `table` (a training clip table) whose split is in `splits` with `tokenizer` (a
+    CausalVideoTokenizer), and held still after each of `held_condition_latents` condition latent frames (module
+    docstring)."""
     tokenizer.check_input(frames, size, size)
     rows = table[table["split"].isin(list(splits))].reset_index(drop=True)
     if rows.empty:
@@ -156,7 +160,8 @@ def encode_clip_table(
     held_frames = [1 + (count - 1) * tc for count in held_condition_latents]
     if any(not 1 <= count < frames for count in held_frames):
         raise ValueError(
-            f"held condition latent frames {list(held_condition_latents)} do not fit clips of {frames} frames at {tc}x temporal compression"
+            f"held condition latent frames {list(held_condition_latents)} do not fit clips of {frames} frames "
+            f"at {tc}x temporal compression"
         )
     device = next(tokenizer.parameters()).device
     quantizer = tokenizer.quantizer if tokenizer.config.kind == "dv" else None
@@ -202,7 +207,8 @@ def encode_clip_table(
 
 
 def clip_frames(row: dict, frames: int, size: int) -> np.ndarray:
-    """The first `frames` frames of a clip (the last one repeated if it is shorter), as uint8 (frames, size, size, 3)."""
+    """The first `frames` frames of a clip (the last one repeated if it is shorter), as uint8 (frames, size, size,
+    3)."""
     # Decoding shrinks the short side to `size` already, so the square crop needs no second resize.
     video = load_clip_frames(row, max_short_side=size, max_frames=frames)
     if len(video) < frames:

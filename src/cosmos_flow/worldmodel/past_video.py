@@ -17,7 +17,8 @@ from cosmos_flow.worldmodel.frames import condition_latent_frames, default_condi
 
 
 def load_past_video(path: str | Path, size: tuple[int, int], max_frames: int | None = None) -> np.ndarray:
-    """uint8 (K, H, W, 3): the video's frames (at most max_frames) fitted to size (H, W). VideoError if it cannot be read."""
+    """uint8 (K, H, W, 3): the video's frames (at most max_frames) fitted to size (H, W). VideoError if it cannot be
+    read."""
     if max_frames is not None and max_frames < 1:
         raise ValueError(f"max_frames must be at least 1 or None, got {max_frames}")
     frames = [fit_frame(frame, size) for frame in iter_frames(path, end=max_frames)]
@@ -32,6 +33,7 @@ def select_condition_frames(frames: np.ndarray, condition_frames: int | None, tc
     condition_latent_frames(count, tc)
     if len(frames) < count:
         raise ValueError(
-            f"the past video has {len(frames)} frames but {count} condition frames were asked for; give a longer video or fewer condition frames"
+            f"the past video has {len(frames)} frames but {count} condition frames were asked for; "
+            "give a longer video or fewer condition frames"
         )
     return frames[:count]

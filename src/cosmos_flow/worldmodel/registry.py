@@ -52,7 +52,8 @@ class WorldModelEntry:
 
 
 def discover_world_models(models_dir: str | Path) -> list[WorldModelEntry]:
-    """Every sub-folder of models_dir whose config.json names a known family, sorted by name (none if the folder is missing)."""
+    """Every sub-folder of models_dir whose config.json names a known family, sorted by name (none if the folder is
+    missing)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         return []
@@ -69,7 +70,8 @@ def load_world_model(entry_or_folder: WorldModelEntry | str | Path) -> WorldMode
         if entry is None:
             known = ", ".join(WORLD_MODEL_FAMILIES)
             raise ValueError(
-                f'{entry_or_folder} is not a saved world model (its {CONFIG_FILE} is missing or its "model" is not one of {known})'
+                f"{entry_or_folder} is not a saved world model "
+                f'(its {CONFIG_FILE} is missing or its "model" is not one of {known})'
             )
     if entry.problem:
         raise ValueError(entry.problem)
@@ -98,12 +100,14 @@ def _entry(folder: Path) -> WorldModelEntry | None:
     if not tokenizer:
         return _with_problem(
             entry,
-            f"{folder.name} cannot be loaded: its {CONFIG_FILE} names no tokenizer; retrain it or add the tokenizer's folder name",
+            f"{folder.name} cannot be loaded: its {CONFIG_FILE} names no tokenizer; "
+            "retrain it or add the tokenizer's folder name",
         )
     if not (folder.parent / tokenizer).is_dir():
         return _with_problem(
             entry,
-            f"{folder.name} cannot be loaded: its tokenizer {tokenizer} is not in {folder.parent}; train or restore that tokenizer first",
+            f"{folder.name} cannot be loaded: its tokenizer {tokenizer} is not in {folder.parent}; "
+            "train or restore that tokenizer first",
         )
     return entry
 

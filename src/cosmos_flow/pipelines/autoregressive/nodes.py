@@ -1,5 +1,5 @@
-"""Nodes of the autoregressive pipeline: training clip table (the tokenizer pipeline's) -> DV tokens -> caption embeddings -> stage 1 (video)
--> stage 2 (Video2World, text) -> saved models with cards -> metrics and sample videos."""
+"""Nodes of the autoregressive pipeline: training clip table (the tokenizer pipeline's) -> DV tokens -> caption
+embeddings -> stage 1 (video) -> stage 2 (Video2World, text) -> saved models with cards -> metrics and sample videos."""
 
 from __future__ import annotations
 
@@ -190,7 +190,10 @@ def _package(
     spec = ServingSpec(
         stage, TOKENIZER_NAME, (data.size, data.size), tc, _samples(params).fps, _sampling(params), text_encoder
     )
-    clips = f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} (split/scenario: {tokens.clip_counts()})"
+    clips = (
+        f"{len(tokens)} clips of {data.frames} frames at {data.size}x{data.size} "
+        f"(split/scenario: {tokens.clip_counts()})"
+    )
     trained_on = f"{clips}; training: {asdict(_train_params(params, stage))}"
     return ar_artifact(model, spec, card=default_card(model.config, spec, trained_on, summary))
 

@@ -1,5 +1,5 @@
-"""Nodes of the diffusion pipeline: training clip table (the tokenizer pipeline's) → latents → caption embeddings → Text2World → Video2World →
-saved models with cards → metrics and sample videos."""
+"""Nodes of the diffusion pipeline: training clip table (the tokenizer pipeline's) → latents → caption embeddings →
+Text2World → Video2World → saved models with cards → metrics and sample videos."""
 
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def _condition_sampling_settings(params: DiffusionPipelineParams) -> dict:
 
 
 def encode_latents(table: pd.DataFrame, tokenizer_cv: ModelArtifact, diffusion: dict) -> LatentClips:
-    """The train and val clips through the CV tokenizer, once: training reads latents, never pixels (anchored Video2World:
-    also each clip's held frames, one per condition length it trains on or shows in sample videos)."""
+    """The train and val clips through the CV tokenizer, once: training reads latents, never pixels (anchored
+    Video2World: also each clip's held frames, one per condition length it trains on or shows in sample videos)."""
     params = _params(diffusion)
     held = _held_condition_latents(params) if _held_frame_anchor(params) else []
     with torch_threads(params.torch_threads):

@@ -1,4 +1,5 @@
-"""Nodes of the tokenizer pipeline: clip table (shared with the world models) → train → evaluate on held-out clips → saved model + card."""
+"""Nodes of the tokenizer pipeline: clip table (shared with the world models) → train → evaluate on held-out clips →
+saved model + card."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def build_training_clip_table(
 
 
 def _checkpoint_dir(root: str | None, kind: str, settings: dict, table: pd.DataFrame) -> str | None:
-    """A folder per (settings, training clips): a rerun with anything changed starts afresh, not from a stale checkpoint."""
+    """A folder per (settings, training clips): a rerun with anything changed starts afresh, not from a stale
+    checkpoint."""
     if root is None:
         return None
     fingerprint = json.dumps(settings, sort_keys=True) + ",".join(sorted(table["clip_id"]))
@@ -59,7 +61,8 @@ def _checkpoint_dir(root: str | None, kind: str, settings: dict, table: pd.DataF
 
 
 def train(kind: str, table: pd.DataFrame, tokenizer: dict) -> CausalVideoTokenizer:
-    """Train the `kind` ("cv" or "dv") tokenizer on the train split, validating on the val split, logged to a child MLflow run."""
+    """Train the `kind` ("cv" or "dv") tokenizer on the train split, validating on the val split, logged to a child
+    MLflow run."""
     params = _params(tokenizer)
     head = getattr(params, kind)
     config = get_config(head["config"], **head.get("overrides", {}))
