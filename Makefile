@@ -21,11 +21,12 @@ export GX_ANALYTICS_ENABLED := False
 export MLFLOW_DISABLE_TELEMETRY := true
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup run test repro notebooks mlflow-ui dvc-remote lock
+.PHONY: help setup run test lint repro notebooks mlflow-ui dvc-remote lock
 
 help:
 	@echo "make run         set up, then run the default pipeline (kedro run) and record it in DVC"
 	@echo "make test        set up, then run the tests"
+	@echo "make lint        ruff (lint and format) and the import layers of docs/ARCHITECTURE.md (lint-imports)"
 	@echo "make repro       set up, then dvc repro (rerun only the stages whose inputs changed)"
 	@echo "make notebooks   run every notebook in notebooks/ top to bottom (after make run)"
 	@echo "make mlflow-ui   open the MLflow UI on http://127.0.0.1:5000 over mlflow.db"
@@ -49,6 +50,11 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 repro: setup
 	$(BIN)/dvc repro

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cosmos_flow.evaluation.quality import psnr
+from cosmos_flow.metrics import psnr
 from cosmos_flow.tokenizer.baseline import baseline_size, resample_baseline
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from cosmos_flow.evaluation.quality import psnr
+from cosmos_flow.metrics import psnr
 from cosmos_flow.tokenizer.baseline import resample_baseline
 from cosmos_flow.tokenizer.evaluate import codebook_statistics, evaluate_tokenizer, fit_clip
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from cosmos_flow.evaluation.quality import ssim
+from cosmos_flow.metrics import ssim
 from cosmos_flow.tokenizer.losses import DEFAULT_LOSS_WEIGHTS, reconstruction_losses
 
 

@@ -78,6 +78,14 @@ class DiffusionDenoiser(nn.Module):
     def config(self) -> DiTConfig:
         return self.net.config
 
+    def null_context(self, batch: int, length: int) -> tuple[Tensor, Tensor]:
+        """The "no caption" text input (classifier-free guidance samples against it)."""
+        return self.net.null_context(batch, length)
+
+    def drop_text(self, context: Tensor, context_mask: Tensor, dropped: Tensor) -> tuple[Tensor, Tensor]:
+        """The captions of the samples where `dropped` [B] is true replaced by the null text (CFG training)."""
+        return self.net.drop_text(context, context_mask, dropped)
+
     def set_latent_statistics(self, mean: Tensor, std: Tensor) -> None:
         self.latent_mean.copy_(mean)
         self.latent_std.copy_(std)

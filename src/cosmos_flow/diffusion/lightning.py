@@ -17,10 +17,9 @@ from torch import Tensor
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
 from cosmos_flow.diffusion.dit import DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig, bucket_index, bucket_names, sigma_bucket_edges
-from cosmos_flow.diffusion.generate import sample_clips
 from cosmos_flow.diffusion.media import write_sample_videos
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas, training_loss
-from cosmos_flow.diffusion.samplers import SamplingParams
+from cosmos_flow.diffusion.samplers import SamplingParams, sample_clips
 from cosmos_flow.optim import adamw_warmup_cosine
 
 SAMPLES_ARTIFACT_FOLDER = "samples"
@@ -40,7 +39,7 @@ class DiffusionModule(pl.LightningModule):
 
     def __init__(
         self,
-        dit_config: dict,
+        get_config: dict,
         edm_config: dict,
         latent_mean: list[float],
         latent_std: list[float],
@@ -55,7 +54,7 @@ class DiffusionModule(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.denoiser = DiffusionDenoiser(
-            DiTConfig.from_dict(dit_config),
+            DiTConfig.from_dict(get_config),
             EDMConfig(**edm_config),
             torch.tensor(latent_mean),
             torch.tensor(latent_std),
@@ -69,7 +68,7 @@ class DiffusionModule(pl.LightningModule):
     def from_denoiser(cls, denoiser: DiffusionDenoiser, **training) -> DiffusionModule:
         """A module that trains (a copy of) `denoiser`'s weights, e.g. Video2World initialized from Text2World."""
         module = cls(
-            dit_config=denoiser.config.to_dict(),
+            get_config=denoiser.config.to_dict(),
             edm_config=denoiser.edm.to_dict(),
             latent_mean=denoiser.latent_mean.tolist(),
             latent_std=denoiser.latent_std.tolist(),

@@ -109,7 +109,7 @@ def training_loss(
     sigma = sample_training_sigmas(batch, denoiser.edm.p_mean, denoiser.edm.p_std, generator).to(latents.device)
     noise = standard_normal_like(latents, generator)
     dropped = torch.rand(batch, generator=generator) < caption_dropout
-    context, context_mask = denoiser.net.drop_text(context, context_mask, dropped.to(latents.device))
+    context, context_mask = denoiser.drop_text(context, context_mask, dropped.to(latents.device))
     condition = condition_sampling.sample(latents, generator, held) if condition_sampling is not None else None
     return denoising_loss(denoiser, latents, context, context_mask, sigma, noise, condition)
 

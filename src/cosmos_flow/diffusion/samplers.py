@@ -11,11 +11,14 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, FrameCondition
 from cosmos_flow.diffusion.edm import karras_sigmas
+from cosmos_flow.tokenizer.model import CausalVideoTokenizer
+from cosmos_flow.video.tensors import tensor_to_frames
 
 Denoise = Callable[[Tensor, Tensor], Tensor]  # (x [B, ...], sigma [B]) -> denoised x
 SOLVERS = ("euler", "heun")
@@ -35,7 +38,7 @@ def guided_denoiser(
 
     if guidance == 0:
         return conditional
-    null, null_mask = denoiser.net.null_context(context.shape[0], context.shape[1])
+    null, null_mask = denoiser.null_context(context.shape[0], context.shape[1])
     doubled = None if condition is None else condition.repeated(2)
     # The text batch [text; null text] is the same at every step: built once.
     both_contexts, both_masks = torch.cat([context, null.to(context.dtype)]), torch.cat([context_mask, null_mask])
@@ -156,3 +159,24 @@ def sample_latents(
         # D already returns the given frames; copying the originals avoids a normalize/denormalize rounding.
         latents[:, :, : condition_latents.shape[2]] = condition_latents.to(device, latents.dtype)
     return latents
+
+
+@torch.no_grad()
+def sample_clips(
+    denoiser: DiffusionDenoiser,
+    tokenizer: CausalVideoTokenizer,
+    context: torch.Tensor,
+    context_mask: torch.Tensor,
+    latent_shape: tuple[int, int, int, int],
+    seed: int,
+    sampling: SamplingParams,
+    condition_latents: torch.Tensor | None = None,
+    held_latents: torch.Tensor | None = None,
+) -> list[np.ndarray]:
+    """One uint8 (T, H, W, 3) clip per caption, sampled in latent space and decoded (the condition frames decoded too);
+    `held_latents` for anchored Video2World (`sample_latents`)."""
+    device = context.device
+    condition = None if condition_latents is None else condition_latents.to(device)
+    held = None if held_latents is None else held_latents.to(device)
+    latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition, held)
+    return [tensor_to_frames(video) for video in tokenizer.to(device).decode(latents.float())]

@@ -4,7 +4,7 @@ Protocol: for each test episode, condition on its first K frames (K = 1 and K = 
 its caption, predict the remaining T − K frames, and compare them with the true ones. Every
 prediction source (world model, baseline or reference) is scored by `FutureScorer.score`:
 
-- `psnr` (dB) and `ssim`: `cosmos_flow.evaluation.quality.frames_psnr` / `frames_ssim` on uint8
+- `psnr` (dB) and `ssim`: `cosmos_flow.metrics.frames_psnr` / `frames_ssim` on uint8
   frames (PSNR over the whole future in float64; SSIM Gaussian 11 taps, σ 1.5, K1 0.01, K2 0.03,
   per frame and channel, averaged);
 - `mse`: mean squared error of frames in [0, 1] (Physics-IQ's MSE);
@@ -58,7 +58,7 @@ from cosmos_flow.evaluation.motion import (
     weighted_spatial_iou,
 )
 from cosmos_flow.evaluation.objects import BACKGROUND, centroid_error, mask_iou, scene_appearance, segment_frames
-from cosmos_flow.evaluation.quality import frames_psnr, frames_ssim
+from cosmos_flow.metrics import frames_psnr, frames_ssim
 from cosmos_flow.simulation.episode_io import SECOND_TAKE_FOLDER, read_episode_folder
 
 log = logging.getLogger(__name__)

@@ -68,7 +68,7 @@ def definitions(
         "PSNR": "per episode in float64 over all future frames (data range 255); "
         "a table cell is the PSNR of the mean MSE, 10·log10(1/mean mse), frames in [0, 1]",
         "SSIM": "Gaussian window 11 taps, σ 1.5, K1 0.01, K2 0.03, valid convolution, per frame and RGB channel, "
-        "averaged (cosmos_flow.evaluation.quality)",
+        "averaged (cosmos_flow.metrics)",
         "MSE": "mean squared error of frames scaled to [0, 1]",
         "object masks": "generated frames segmented by colour: a background model "
         f"(per-pixel median of context background pixels, Telea inpainting of radius {INPAINT_RADIUS} "

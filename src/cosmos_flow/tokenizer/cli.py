@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from cosmos_flow.evaluation.quality import FrameQualityTotals
+from cosmos_flow.metrics import FrameQualityTotals
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.tokenizer.streaming import (
     decode_stream,

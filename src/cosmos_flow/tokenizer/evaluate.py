@@ -4,7 +4,7 @@ Each clip ((T, H, W, 3) uint8) is fitted to the tokenizer first: center-cropped 
 multiples of the spatial compression, and cut to its first T' frames, T' the largest 1 + k·tc
 that is at most min(T, max_frames). Clips are encoded one at a time (batch 1). Reconstructions
 are clamped to [-1, 1] (what a written video would show) before PSNR and SSIM are taken, with the
-parameters of `cosmos_flow.evaluation.quality`.
+parameters of `cosmos_flow.metrics`.
 
 Returned metrics (flat floats):
 - psnr, ssim, baseline_psnr, baseline_ssim: means over clips; the baseline is
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from cosmos_flow.evaluation.quality import psnr, ssim
+from cosmos_flow.metrics import psnr, ssim
 from cosmos_flow.tokenizer.baseline import resample_baseline
 from cosmos_flow.video.tensors import frames_to_tensor
 

@@ -16,7 +16,7 @@ import torch
 from pytorch_lightning.loggers import MLFlowLogger
 from torchvision.utils import save_image
 
-from cosmos_flow.evaluation.quality import psnr, ssim
+from cosmos_flow.metrics import psnr, ssim
 from cosmos_flow.optim import adamw_warmup_cosine
 from cosmos_flow.tokenizer.evaluate import histogram_statistics
 from cosmos_flow.tokenizer.losses import reconstruction_losses, resolved_weights

@@ -3,7 +3,7 @@
 - `mse`: mean squared error, the loss PSNR measures.
 - `l1`: mean absolute error.
 - `ssim`: 1 - SSIM, per frame and channel, with the same Gaussian window (11 taps, sigma 1.5)
-  and constants as `cosmos_flow.evaluation.quality.ssim`, so the loss tracks the metric reported.
+  and constants as `cosmos_flow.metrics.ssim`, so the loss tracks the metric reported.
 - `gradient`: L1 between the finite differences of reconstruction and target, along height,
   width and (when T > 1) time. Plain L1 lets a model blur edges and flicker at little cost;
   this term charges for both.
@@ -30,7 +30,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from cosmos_flow.evaluation.quality import SSIM_K1, SSIM_K2, SSIM_SIGMA, SSIM_WINDOW, gaussian_window, ssim_map
+from cosmos_flow.metrics import SSIM_K1, SSIM_K2, SSIM_SIGMA, SSIM_WINDOW, gaussian_window, ssim_map
 
 DEFAULT_LOSS_WEIGHTS = {"mse": 30.0, "l1": 1.0, "ssim": 0.2, "gradient": 0.5}
 DATA_RANGE, BLACK_LEVEL = 2.0, -1.0  # model tensors live in [-1, 1]

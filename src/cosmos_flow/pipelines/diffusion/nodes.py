@@ -15,12 +15,11 @@ import pandas as pd
 from cosmos_flow.config import from_params
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, latent_statistics, video2world_from
 from cosmos_flow.diffusion.edm import EDMConfig
-from cosmos_flow.diffusion.generate import sample_clips
 from cosmos_flow.diffusion.lightning import SampleVideoCallback, condition_sampling_from
 from cosmos_flow.diffusion.media import write_sample_videos
-from cosmos_flow.diffusion.registry import dit_config
+from cosmos_flow.diffusion.registry import get_config
 from cosmos_flow.diffusion.report import model_card
-from cosmos_flow.diffusion.samplers import SamplingParams
+from cosmos_flow.diffusion.samplers import SamplingParams, sample_clips
 from cosmos_flow.diffusion.saved import diffusion_artifact
 from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, train_diffusion
 from cosmos_flow.model_store import ModelArtifact
@@ -201,7 +200,7 @@ def train_text2world(
         **params.model.get("overrides", {}),
     }
     denoiser = DiffusionDenoiser(
-        dit_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std
+        get_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std
     )
     return _train_stage("t2w", denoiser, latents, embeddings, tokenizer_cv, params)
 

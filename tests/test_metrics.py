@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from cosmos_flow.evaluation.quality import (
+from cosmos_flow.metrics import (
     FrameQualityTotals,
     frames_psnr,
     frames_ssim,
