@@ -22,8 +22,8 @@ import torch
 from profiles import merged, profile_parameters
 
 from cosmos_flow.config import from_params
+from cosmos_flow.datasets.world_model import ARWorldModelDataset, DiffusionWorldModelDataset
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
-from cosmos_flow.evaluation.generation import load_world_models
 from cosmos_flow.evaluation.report import markdown_table
 from cosmos_flow.evaluation.tables import (
     ALL_SCENARIOS,
@@ -32,6 +32,7 @@ from cosmos_flow.evaluation.tables import (
     geometry_table,
     physics_table,
 )
+from cosmos_flow.tokenizer.saved import load_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOWN = [
@@ -50,10 +51,17 @@ SHOWN = [
 ]
 
 
-def load_params(env: str, models_dir: str | None, episodes: int | None) -> EvaluationParams:
+# The saved world models a default run writes, and the class that loads each (as the catalog's @world_model entries).
+WORLD_MODELS = {
+    "diffusion_t2w": DiffusionWorldModelDataset,
+    "diffusion_v2w": DiffusionWorldModelDataset,
+    "ar_video": ARWorldModelDataset,
+    "ar_v2w": ARWorldModelDataset,
+}
+
+
+def load_params(env: str, episodes: int | None) -> EvaluationParams:
     config = profile_parameters("evaluation", env)
-    if models_dir:
-        config["models_dir"] = models_dir
     if episodes:
         config = merged(config, {"physics": {"episodes_per_scenario": episodes}, "consistency": {"episodes": episodes}})
     return from_params(EvaluationParams, config, "evaluation")
@@ -67,7 +75,7 @@ def main() -> None:
         help="configuration environment merged over conf/base (e.g. bench: all 10 test episodes)",
     )
     parser.add_argument(
-        "--models-dir", default=None, help="where the world models are (default: the parameters' models_dir)"
+        "--models-dir", default="data/06_models", help="where the saved models are (default: data/06_models)"
     )
     parser.add_argument(
         "--episodes",
@@ -79,27 +87,27 @@ def main() -> None:
         "--threads", type=int, default=None, help="torch intra-op threads (default: the parameters' torch_threads)"
     )
     args = parser.parse_args()
-    params = load_params(args.env, args.models_dir, args.episodes)
+    params = load_params(args.env, args.episodes)
+    models_dir = ROOT / args.models_dir
     threads = args.threads or params.torch_threads
     if threads:
         torch.set_num_threads(threads)
     episodes = pd.read_parquet(ROOT / "data/01_raw/sim/episodes.parquet")
 
     start = time.perf_counter()
-    world_models = load_world_models(ROOT / params.models_dir, params.generation, params.models)
-    params.models_dir = str(ROOT / params.models_dir)
+    loaded = [dataset(str(models_dir / name), missing_ok=True).load() for name, dataset in WORLD_MODELS.items()]
+    world_models = [model for model in loaded if model is not None]
+    tokenizer = load_tokenizer(models_dir / "tokenizer_cv") if (models_dir / "tokenizer_cv").is_dir() else None
     load_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    physics = physics_table(physics_evaluation(episodes, params, ROOT, world_models).rows, seed=params.seed)
+    physics = physics_table(physics_evaluation(episodes, params, world_models, tokenizer, ROOT).rows, seed=params.seed)
     physics_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    geometry = geometry_table(consistency_evaluation(episodes, params, ROOT, world_models), seed=params.seed)
+    geometry = geometry_table(consistency_evaluation(episodes, params, world_models, ROOT), seed=params.seed)
     geometry_seconds = time.perf_counter() - start
 
-    names = [entry.entry.name + f" ({entry.entry.stage})" for entry in world_models]
-    print(
-        f"world models in {params.models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}"
-    )
+    names = [f"{model.name} ({model.stage})" for model in world_models]
+    print(f"world models in {models_dir}: {', '.join(names) or 'none'}; torch threads: {torch.get_num_threads()}")
     overall = physics[physics["scenario"] == ALL_SCENARIOS]
     columns = [
         "source",

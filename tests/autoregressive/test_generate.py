@@ -6,18 +6,18 @@ import torch
 from click.testing import CliRunner
 
 from cosmos_flow.autoregressive import generate as generate_module
+from cosmos_flow.autoregressive import registry as ar_registry
 from cosmos_flow.autoregressive.cli import ar
 from cosmos_flow.autoregressive.generate import (
     ARWorldModel,
     continue_tokens,
-    generate,
     load_world_model,
     usable_condition,
 )
 from cosmos_flow.autoregressive.gpt import ARTransformer
-from cosmos_flow.autoregressive.registry import build_config
 from cosmos_flow.autoregressive.sampling import SamplingParams
 from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, load_ar_model
+from cosmos_flow.datasets.world_model import ARWorldModelDataset
 from cosmos_flow.model_store import save_model
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
@@ -25,8 +25,7 @@ from cosmos_flow.tokenizer.saved import tokenizer_artifact
 from cosmos_flow.video import probe, read_frames, write_video
 from cosmos_flow.video.tensors import frames_to_tensor
 from cosmos_flow.worldmodel.frames import fit_frames
-from cosmos_flow.worldmodel.registry import WorldModel
-from cosmos_flow.worldmodel.registry import load_world_model as load_any_world_model
+from cosmos_flow.worldmodel.protocol import WorldModel
 
 SIZE, GRID = 32, (3, 4, 4)  # a 17-frame window at 32x32 through an 8x8x8 tokenizer
 VOCAB = CausalVideoTokenizer(get_config("dv-tiny-8x8x8")).quantizer.codebook_size
@@ -35,7 +34,7 @@ ARCHITECTURE = {"dim": 48, "depth": 2, "heads": 4, "kv_heads": 2, "mlp_hidden": 
 
 def _model(text_dim=None) -> ARTransformer:
     torch.manual_seed(0)
-    model = ARTransformer(build_config("tiny", VOCAB, GRID, text_dim=text_dim, **ARCHITECTURE)).eval()
+    model = ARTransformer(ar_registry.get_config("tiny", VOCAB, GRID, text_dim=text_dim, **ARCHITECTURE)).eval()
     for block in model.blocks if text_dim else []:  # as if stage 2 had trained: the text matters
         torch.nn.init.normal_(block.cross_attention.to_out.weight, std=0.5)
     return model
@@ -79,14 +78,15 @@ def test_an_artifact_refuses_a_stage_that_does_not_fit_the_network():
 
 
 def test_the_loaded_model_is_a_world_model_that_continues_frames(models_dir):
-    model = load_any_world_model(models_dir / "ar_video")
+    model = ARWorldModelDataset(str(models_dir / "ar_video")).load()  # as the catalog loads it
     assert isinstance(model, ARWorldModel) and isinstance(model, WorldModel)
+    assert (model.family, model.stage) == ("ar_world_model", "video")
     assert model.resolution == (SIZE, SIZE) and model.temporal_compression == 8 and model.window_frames == 17
     past = np.random.default_rng(1).integers(0, 255, (9, SIZE, SIZE, 3), dtype=np.uint8)
     frames = model.generate(past, "a ball falls", 8, seed=3)
     assert frames.shape == (8, SIZE, SIZE, 3) and frames.dtype == np.uint8
-    assert np.array_equal(frames, generate(model, past, "a ball falls", 8, seed=3))
-    assert not np.array_equal(frames, generate(model, past, "a ball falls", 8, seed=4))
+    assert np.array_equal(frames, model.generate(past, "a ball falls", 8, seed=3))
+    assert not np.array_equal(frames, model.generate(past, "a ball falls", 8, seed=4))
 
 
 def test_generation_longer_than_the_window_slides_it_and_any_length_works(models_dir, monkeypatch):
@@ -99,7 +99,7 @@ def test_generation_longer_than_the_window_slides_it_and_any_length_works(models
 
     monkeypatch.setattr(generate_module, "continue_tokens", recording)
     past = np.random.default_rng(2).integers(0, 255, (20, 48, 40, 3), dtype=np.uint8)  # another size: fitted
-    long = generate(model, past, "", 29, seed=0, temperature=0.0)  # 4 windows of 8 new frames, the last cut
+    long = model.generate(past, "", 29, seed=0, temperature=0.0)  # 4 windows of 8 new frames, the last cut
     assert long.shape == (29, SIZE, SIZE, 3)
     # Each later window continues from the last 9 frames made so far (the past's last frame included),
     # re-encoded by the tokenizer: windows start at frames 8, 16 and 24 of condition + generated.
@@ -108,19 +108,19 @@ def test_generation_longer_than_the_window_slides_it_and_any_length_works(models
     for start, condition in zip((8, 16, 24), conditions[1:], strict=True):
         expected = model.tokenizer.encode_indices(frames_to_tensor(video[start : start + 9])[None])
         assert torch.equal(condition, expected)
-    assert generate(model, None, "", 5, seed=0).shape == (5, SIZE, SIZE, 3)  # from nothing
+    assert model.generate(None, "", 5, seed=0).shape == (5, SIZE, SIZE, 3)  # from nothing
 
 
 def test_text_changes_what_the_video2world_model_makes(models_dir):
     model = load_world_model(models_dir / "ar_v2w")
     past = np.random.default_rng(3).integers(0, 255, (1, SIZE, SIZE, 3), dtype=np.uint8)
     ball, box = (
-        generate(model, past, caption, 8, seed=0, temperature=0.0)
+        model.generate(past, caption, 8, seed=0, temperature=0.0)
         for caption in ("a red ball falls", "a blue box slides")
     )
     assert not np.array_equal(ball, box)
     with pytest.raises(ValueError, match="empty"):
-        generate(model, past, " ", 8, seed=0)
+        model.generate(past, " ", 8, seed=0)
 
 
 def test_a_tokenizer_of_another_vocabulary_is_refused(models_dir):

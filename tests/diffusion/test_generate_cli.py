@@ -6,11 +6,12 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from cosmos_flow.datasets.world_model import DiffusionWorldModelDataset
 from cosmos_flow.diffusion.cli import diffusion
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, FrameCondition, video2world_from
 from cosmos_flow.diffusion.dit import DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig
-from cosmos_flow.diffusion.generate import generate, load_world_model
+from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.diffusion.samplers import SamplingParams
 from cosmos_flow.diffusion.saved import diffusion_artifact, load_denoiser
 from cosmos_flow.model_store import save_model
@@ -18,7 +19,7 @@ from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
 from cosmos_flow.video import probe, read_frames, write_video
-from cosmos_flow.worldmodel import registry
+from cosmos_flow.worldmodel.protocol import WorldModel
 
 SIZE = 32
 
@@ -30,9 +31,7 @@ def saved_models(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
     torch.manual_seed(0)
     save_model(folder / "tokenizer_cv", tokenizer_artifact(CausalVideoTokenizer(get_config("cv-tiny-8x8x8"))))
-    config = DiTConfig(
-        latent_channels=16, hidden=32, depth=1, heads=2, text_dim=384, max_grid=(4, 4, 4), frequency_dim=32
-    )
+    config = DiTConfig(latent_channels=16, dim=32, depth=1, heads=2, text_dim=384, max_grid=(4, 4, 4), frequency_dim=32)
     text2world = DiffusionDenoiser(config, EDMConfig(), torch.randn(16) * 0.1, torch.rand(16) + 0.5)
     with torch.no_grad():  # random output layers, so samples depend on text, noise and condition
         text2world.net.final.linear.weight.normal_(std=0.1)
@@ -104,23 +103,22 @@ def test_save_then_load_gives_the_saved_model(saved_models, stage):
 
 
 def test_the_world_model_protocol_generates_seeded_frames_window_by_window(models_dir, video2world_model):
-    model = registry.load_world_model(models_dir / "diffusion_v2w")  # the family-agnostic loader finds this one
-    assert (
-        isinstance(model, registry.WorldModel) and model.resolution == (SIZE, SIZE) and model.temporal_compression == 8
-    )
+    model = DiffusionWorldModelDataset(str(models_dir / "diffusion_v2w")).load()  # as the catalog loads it
+    assert isinstance(model, WorldModel) and (model.family, model.stage) == ("diffusion_world_model", "v2w")
+    assert model.resolution == (SIZE, SIZE) and model.temporal_compression == 8
     past = np.random.default_rng(0).integers(0, 255, (9, SIZE, SIZE, 3), dtype=np.uint8)
-    one_window = generate(video2world_model, past, "a red ball rolls", n_future=8, seed=0)
+    one_window = video2world_model.generate(past, "a red ball rolls", n_future=8, seed=0)
     assert one_window.shape == (8, SIZE, SIZE, 3) and one_window.dtype == np.uint8
-    assert np.array_equal(one_window, generate(video2world_model, past, "a red ball rolls", n_future=8, seed=0))
-    assert not np.array_equal(one_window, generate(video2world_model, past, "a red ball rolls", n_future=8, seed=1))
-    two_windows = generate(video2world_model, past, "a red ball rolls", n_future=16, seed=0, steps=1, guidance=0.0)
+    assert np.array_equal(one_window, video2world_model.generate(past, "a red ball rolls", n_future=8, seed=0))
+    assert not np.array_equal(one_window, video2world_model.generate(past, "a red ball rolls", n_future=8, seed=1))
+    two_windows = video2world_model.generate(past, "a red ball rolls", n_future=16, seed=0, steps=1, guidance=0.0)
     assert two_windows.shape == (16, SIZE, SIZE, 3)
-    from_text = generate(
-        video2world_model, None, "a red ball rolls", n_future=17, seed=0
+    from_text = video2world_model.generate(
+        None, "a red ball rolls", n_future=17, seed=0
     )  # Text2World sibling starts it
     assert from_text.shape == (17, SIZE, SIZE, 3)
     with pytest.raises(ValueError, match="cannot be made"):
-        generate(video2world_model, past, "a red ball rolls", n_future=5, seed=0)
+        video2world_model.generate(past, "a red ball rolls", n_future=5, seed=0)
     with pytest.raises(ValueError, match="starts from text alone"):
         load_world_model(models_dir / "diffusion_t2w").generate(past, "a red ball rolls", 8, 0)
 

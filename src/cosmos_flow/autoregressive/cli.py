@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from cosmos_flow.autoregressive.generate import ARWorldModel, generate, load_world_model
+from cosmos_flow.autoregressive.generate import ARWorldModel, load_world_model
 from cosmos_flow.video import VideoError, write_video
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.frames import condition_latent_frames
@@ -52,9 +52,7 @@ def generate_video(
         raise ValueError(
             f"--frames {total} leaves no frame to generate after {len(past)} condition frames; ask for more frames"
         )
-    generated = generate(
-        model, past, prompt, total - len(past), seed, temperature=temperature, top_p=top_p, top_k=top_k
-    )
+    generated = model.generate(past, prompt, total - len(past), seed, temperature=temperature, top_p=top_p, top_k=top_k)
     return np.concatenate([past, generated]), model.fps
 
 

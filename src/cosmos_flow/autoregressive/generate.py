@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 class ARWorldModel:
     """A trained transformer with its tokenizer (and, stage v2w, its text encoder): a `WorldModel`."""
 
+    family = "ar_world_model"
+
     def __init__(
         self,
         model: ARTransformer,
@@ -47,6 +49,7 @@ class ARWorldModel:
                 "tokenizer the model was trained with"
             )
         self.model, self.tokenizer, self.spec, self.name = model.eval(), tokenizer.eval(), spec, name
+        self.stage = spec.stage
         self.resolution = spec.resolution
         self.temporal_compression = spec.temporal_compression
         self.window_latents = model.config.latent_grid[0]
@@ -111,11 +114,6 @@ class ARWorldModel:
                 frames = tensor_to_frames(self.tokenizer.decode_indices(tokens)[0])
             video = np.concatenate([video, frames[window.condition_frames : window.condition_frames + window.keep]])
         return video[len(condition) : len(condition) + n_future]
-
-
-# The family's module-level entry point (the evaluation and the CLI call it with sampling overrides):
-# generate(model, past_frames, caption, n_future, seed, temperature=..., top_p=..., top_k=...).
-generate = ARWorldModel.generate
 
 
 def load_world_model(folder: str | Path) -> ARWorldModel:

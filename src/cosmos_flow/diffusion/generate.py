@@ -1,6 +1,6 @@
 """Generation with saved diffusion world models: text → video (Text2World) and past video → future (Video2World).
 
-`DiffusionWorldModel` satisfies `cosmos_flow.worldmodel.registry.WorldModel`. A request longer than one window
+`DiffusionWorldModel` satisfies `cosmos_flow.worldmodel.protocol.WorldModel`. A request longer than one window
 is cut into windows by `plan_generation`: the first window comes from the loaded stage (Text2World from text,
 Video2World from the past frames), every later one from Video2World conditioned on the last frames made so far.
 Condition frames are encoded by the tokenizer, generated latents decoded by it; the frames returned are the new
@@ -35,6 +35,8 @@ class DiffusionWorldModel:
     denoisers: by stage ("t2w", "v2w"); must hold `stage`, the one this model is. A stage missing there is loaded
     from its sibling folder next to `folder` when a request needs it.
     """
+
+    family = "diffusion_world_model"
 
     def __init__(
         self,
@@ -154,27 +156,6 @@ class DiffusionWorldModel:
         return decoded[window.condition_frames : window.condition_frames + window.keep]
 
 
-@torch.no_grad()
-def sample_clips(
-    denoiser: DiffusionDenoiser,
-    tokenizer: CausalVideoTokenizer,
-    context: torch.Tensor,
-    context_mask: torch.Tensor,
-    latent_shape: tuple[int, int, int, int],
-    seed: int,
-    sampling: SamplingParams,
-    condition_latents: torch.Tensor | None = None,
-    held_latents: torch.Tensor | None = None,
-) -> list[np.ndarray]:
-    """One uint8 (T, H, W, 3) clip per caption, sampled in latent space and decoded (the condition frames decoded too);
-    `held_latents` for anchored Video2World (`sample_latents`)."""
-    device = context.device
-    condition = None if condition_latents is None else condition_latents.to(device)
-    held = None if held_latents is None else held_latents.to(device)
-    latents = sample_latents(denoiser, context, context_mask, latent_shape, seed, sampling, condition, held)
-    return [tensor_to_frames(video) for video in tokenizer.to(device).decode(latents.float())]
-
-
 def load_world_model(folder: str | Path) -> DiffusionWorldModel:
     """A saved diffusion world model (data/06_models/diffusion_t2w or diffusion_v2w) with its sibling tokenizer."""
     folder = Path(folder)
@@ -193,8 +174,3 @@ def load_world_model(folder: str | Path) -> DiffusionWorldModel:
         load_tokenizer(tokenizer_folder),
         folder=folder,
     )
-
-
-# The family's module-level entry point (the evaluation calls it with sampling overrides):
-# generate(model, past_frames, caption, n_future, seed, steps=..., guidance=...).
-generate = DiffusionWorldModel.generate

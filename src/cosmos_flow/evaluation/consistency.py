@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from cosmos_flow.evaluation.baselines import random_homography_warps, random_local_warps, static_first_frame
-from cosmos_flow.evaluation.generation import LoadedWorldModel, case_seed, resize_frames
+from cosmos_flow.evaluation.generation import EvaluatedWorldModel, case_seed, resize_frames
 from cosmos_flow.evaluation.geometry import GeometryResult, PoseCriteria, video_geometry
 from cosmos_flow.simulation.episode_io import HIRES_FOLDER, read_episode_folder
 
@@ -60,7 +60,7 @@ class ConsistencyParams:
 def evaluate_consistency(
     episodes: pd.DataFrame,
     root: str | Path,
-    world_models: list[LoadedWorldModel],
+    world_models: list[EvaluatedWorldModel],
     params: ConsistencyParams,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -83,9 +83,7 @@ def evaluate_consistency(
                 case_seed(seed, row.episode_id, 0),
                 hires.rgb.shape[1:3],
             )
-            videos.append(
-                (world_model.entry.name, "model", world_model.entry.stage, video, time.perf_counter() - start)
-            )
+            videos.append((world_model.name, "model", world_model.stage, video, time.perf_counter() - start))
         for name, kind, stage, video, seconds in videos:
             result = video_geometry(video, hires.intrinsics, hires.world_to_camera, params.pose_criteria, params.ratio)
             rows.append(
@@ -120,7 +118,7 @@ def reference_and_baseline_videos(
 
 
 def model_video(
-    world_model: LoadedWorldModel, frames: np.ndarray, caption: str, seed: int, size: tuple[int, int]
+    world_model: EvaluatedWorldModel, frames: np.ndarray, caption: str, seed: int, size: tuple[int, int]
 ) -> np.ndarray:
     """A whole video from a world model at `size`: the first frame continued (V2W) or made from the caption (T2W)."""
     lowres_size = frames.shape[1:3]

@@ -1,15 +1,16 @@
-"""The whole evaluation from an episodes index and a models folder: what the pipeline and the bench run.
+"""The whole evaluation from an episodes index, the world models and the tokenizer: what the pipeline and the
+bench run.
 
-`EvaluationParams` mirrors `conf/base/parameters_evaluation.yml` (`evaluation`). World models are
-discovered in `models_dir` (all of them, or those named in `models`); the tokenizer folder
-`models_dir/tokenizer` (default `tokenizer_cv`), when it exists, adds the tokenizer round-trip
-reference (an oracle) and the tokenizer feature similarity. With no world model and no tokenizer the evaluation
-still runs: references and baselines only.
+`EvaluationParams` mirrors `conf/base/parameters_evaluation.yml` (`evaluation`). The world models come loaded
+(`cosmos_flow.evaluation.generation`); the tokenizer, when given, adds the tokenizer round-trip reference (an
+oracle) and the tokenizer feature similarity. With no world model and no tokenizer the evaluation still runs:
+references and baselines only.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 import torch
 
 from cosmos_flow.evaluation.consistency import ConsistencyParams, evaluate_consistency
-from cosmos_flow.evaluation.generation import LoadedWorldModel, load_world_models, physics_predictor
+from cosmos_flow.evaluation.generation import evaluated_world_models, physics_predictor
 from cosmos_flow.evaluation.physics import (
     PhysicsParams,
     PhysicsResults,
@@ -27,7 +28,7 @@ from cosmos_flow.evaluation.physics import (
     oracle_predictors,
     select_test_episodes,
 )
-from cosmos_flow.tokenizer.saved import load_tokenizer
+from cosmos_flow.worldmodel.protocol import WorldModel
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,7 @@ class EvaluationParams:
     """Everything the evaluation pipeline reads from its parameters."""
 
     seed: int = 0
-    models_dir: str = "data/06_models"
-    tokenizer: str = "tokenizer_cv"  # folder under models_dir; missing: no round trip, no feature similarity
-    models: list[str] | None = None  # None: every world model found in models_dir
+    models: list[str] | None = None  # names of the world models to score; None: every one given
     generation: dict[str, dict] = field(default_factory=dict)  # family -> options of its generate()
     examples_per_scenario: int = 1  # cases per scenario and conditioning shown in the example strips
     torch_threads: int | None = (
@@ -57,37 +56,28 @@ class EvaluationParams:
         return ConsistencyParams(**self.consistency)
 
 
-def load_evaluation_tokenizer(params: EvaluationParams) -> torch.nn.Module | None:
-    """The tokenizer for the round-trip reference and feature similarity, or None when it is not saved."""
-    folder = Path(params.models_dir) / params.tokenizer
-    if not (folder / "config.json").is_file():
-        log.warning("no tokenizer at %s: the tokenizer round trip and the feature similarity are skipped", folder)
-        return None
-    return load_tokenizer(folder)
-
-
 def physics_evaluation(
     episodes: pd.DataFrame,
     params: EvaluationParams,
+    world_models: Iterable[WorldModel | None] = (),
+    tokenizer: torch.nn.Module | None = None,
     root: str | Path = ".",
-    world_models: list[LoadedWorldModel] | None = None,
 ) -> PhysicsResults:
     """Physics alignment of every frame-conditioned world model, the baselines and the references."""
     physics = params.physics_params
     cases = load_cases(
         select_test_episodes(episodes, physics.scenarios, physics.episodes_per_scenario), root, physics.condition_frames
     )
-    if world_models is None:
-        world_models = load_world_models(params.models_dir, params.generation, params.models)
-    tokenizer = load_evaluation_tokenizer(params)
+    if tokenizer is None:
+        log.warning("no tokenizer: the tokenizer round trip and the feature similarity are skipped")
     predictors, oracles = baseline_predictors(), oracle_predictors(tokenizer)
     kinds = dict.fromkeys(predictors, "baseline") | dict.fromkeys(oracles, "reference")
     predictors |= oracles
-    for world_model in world_models:
+    for world_model in evaluated_world_models(world_models, params.generation, params.models):
         if world_model.text_only:
             continue
-        predictors[world_model.entry.name] = physics_predictor(world_model, params.seed)
-        kinds[world_model.entry.name] = "model"
+        predictors[world_model.name] = physics_predictor(world_model, params.seed)
+        kinds[world_model.name] = "model"
     log.info("physics alignment: %d cases, sources %s", len(cases), sorted(predictors))
     return evaluate_physics(cases, predictors, kinds, physics, tokenizer, params.examples_per_scenario)
 
@@ -95,13 +85,12 @@ def physics_evaluation(
 def consistency_evaluation(
     episodes: pd.DataFrame,
     params: EvaluationParams,
+    world_models: Iterable[WorldModel | None] = (),
     root: str | Path = ".",
-    world_models: list[LoadedWorldModel] | None = None,
 ) -> pd.DataFrame:
     """3D consistency of every world model, the ground-truth renders and the baselines."""
     consistency = params.consistency_params
     with_hires = episodes[episodes["has_hires"].astype(bool)] if "has_hires" in episodes.columns else episodes
     selected = select_test_episodes(with_hires, [consistency.scenario], consistency.episodes)
-    if world_models is None:
-        world_models = load_world_models(params.models_dir, params.generation, params.models)
-    return evaluate_consistency(selected, root, world_models, consistency, params.seed)
+    evaluated = evaluated_world_models(world_models, params.generation, params.models)
+    return evaluate_consistency(selected, root, evaluated, consistency, params.seed)

@@ -6,7 +6,7 @@
 - `inputs`: what both families train on, prepared once: the training clips through the right kind of tokenizer
   (`LatentDataSettings`, `encode_training_clips`) and their captions through the text encoder (`caption_embeddings`).
 - `past_video`: reading the past video a generate command continues.
-- `registry`: finding saved world models and loading one whatever its family (`WorldModel` protocol).
+- `protocol`: what every loaded world model offers (`WorldModel`).
 """
 
 from cosmos_flow.worldmodel.frames import (
@@ -21,32 +21,22 @@ from cosmos_flow.worldmodel.frames import (
 from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
 from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
-from cosmos_flow.worldmodel.registry import (
-    WORLD_MODEL_FAMILIES,
-    WorldModel,
-    WorldModelEntry,
-    discover_world_models,
-    load_world_model,
-)
+from cosmos_flow.worldmodel.protocol import WorldModel
 
 __all__ = [
-    "WORLD_MODEL_FAMILIES",
     "LatentClips",
     "LatentDataSettings",
     "Window",
     "WorldModel",
-    "WorldModelEntry",
     "caption_embeddings",
     "condition_latent_frames",
     "default_condition_frames",
-    "discover_world_models",
     "encode_clip_table",
     "encode_training_clips",
     "fit_frame",
     "fit_frames",
     "latent_frames",
     "load_past_video",
-    "load_world_model",
     "plan_generation",
     "select_condition_frames",
 ]

@@ -27,13 +27,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.package_video,
                 ["ar_video_module", "ar_video_summary", "ar_tokens", params],
-                "ar_video",
+                "ar_video@artifact",
                 name="save_ar_video",
             ),
             Node(
                 nodes.package_video2world,
                 ["ar_v2w_module", "ar_v2w_summary", "ar_tokens", "ar_caption_embeddings", params],
-                "ar_v2w",
+                "ar_v2w@artifact",
                 name="save_ar_v2w",
             ),
             Node(

@@ -37,13 +37,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 nodes.package_text2world,
                 ["diffusion_t2w_module", "diffusion_t2w_summary", *data, params],
-                "diffusion_t2w",
+                "diffusion_t2w@artifact",
                 name="save_diffusion_t2w",
             ),
             Node(
                 nodes.package_video2world,
                 ["diffusion_v2w_module", "diffusion_v2w_summary", *data, params],
-                "diffusion_v2w",
+                "diffusion_v2w@artifact",
                 name="save_diffusion_v2w",
             ),
             Node(

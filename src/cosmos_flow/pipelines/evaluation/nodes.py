@@ -12,7 +12,12 @@ from cosmos_flow.evaluation import plots, report, tables
 from cosmos_flow.evaluation.evaluate import EvaluationParams, consistency_evaluation, physics_evaluation
 from cosmos_flow.evaluation.features import METRIC_NAME as FEATURE_METRIC
 from cosmos_flow.model_store import ModelArtifact
+from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.torch_threads import torch_threads
+from cosmos_flow.worldmodel.protocol import WorldModel
+
+# The catalog entry of the tokenizer behind the round-trip reference and the feature similarity.
+TOKENIZER = "tokenizer_cv"
 
 
 def _params(evaluation: dict) -> EvaluationParams:
@@ -20,27 +25,28 @@ def _params(evaluation: dict) -> EvaluationParams:
 
 
 def evaluate_physics_alignment(
-    sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None
+    sim_episodes: pd.DataFrame, evaluation: dict, tokenizer: ModelArtifact | None, *world_models: WorldModel | None
 ) -> tuple[pd.DataFrame, list[dict], dict[str, float]]:
     """Per-episode physics metrics of every source, example frames for the strips, and the node's seconds.
 
-    `saved_models` only order this node after the model pipelines; the models are found in `models_dir`.
+    `tokenizer` (None: not saved) adds the round-trip reference; `world_models` that are None are not saved yet.
     """
     params = _params(evaluation)
     start = time.perf_counter()
     with torch_threads(params.torch_threads):
-        results = physics_evaluation(sim_episodes, params)
+        loaded_tokenizer = None if tokenizer is None else load_tokenizer(tokenizer)
+        results = physics_evaluation(sim_episodes, params, world_models, loaded_tokenizer)
     return results.rows, results.examples, {"seconds_physics": time.perf_counter() - start}
 
 
 def evaluate_3d_consistency(
-    sim_episodes: pd.DataFrame, evaluation: dict, *saved_models: ModelArtifact | None
+    sim_episodes: pd.DataFrame, evaluation: dict, *world_models: WorldModel | None
 ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Per-video 3D-consistency numbers of every source, and the node's seconds (`saved_models`: as above)."""
+    """Per-video 3D-consistency numbers of every source, and the node's seconds (`world_models`: as above)."""
     params = _params(evaluation)
     start = time.perf_counter()
     with torch_threads(params.torch_threads):
-        rows = consistency_evaluation(sim_episodes, params)
+        rows = consistency_evaluation(sim_episodes, params, world_models)
     return rows, {"seconds_3d_consistency": time.perf_counter() - start}
 
 
@@ -67,7 +73,7 @@ def report_evaluation(
         set(physics.loc[physics["kind"] == "model", "source"])
         | set(geometry.loc[geometry["kind"] == "model", "source"])
     )
-    tokenizer = params.tokenizer if FEATURE_METRIC in physics_rows.columns else None
+    tokenizer = TOKENIZER if FEATURE_METRIC in physics_rows.columns else None
     notes = report.definitions(params.physics_params, params.consistency_params, tokenizer, models)
     markdown = report.markdown_report(physics, geometry, notes)
     return (

@@ -4,9 +4,10 @@ from kedro.pipeline import Node, Pipeline
 
 from cosmos_flow.pipelines.evaluation import nodes
 
-# The saved models the evaluation scores (it finds them on disk). As inputs they make a combined run (the
-# default `kedro run`) evaluate after the model pipelines have saved them; missing ones load as None.
-MODELS = ["tokenizer_cv", "diffusion_t2w", "diffusion_v2w", "ar_video", "ar_v2w"]
+# The world models the evaluation scores, as the catalog loads them ready to generate (a folder that holds no
+# model yet loads as None and is left out). Being inputs, they also make a combined run evaluate after the model
+# pipelines have saved them (`<name>@artifact` and `<name>@world_model` are one folder to Kedro).
+WORLD_MODELS = ["diffusion_t2w@world_model", "diffusion_v2w@world_model", "ar_video@world_model", "ar_v2w@world_model"]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -15,13 +16,13 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 nodes.evaluate_physics_alignment,
-                ["sim_episodes", evaluation, *MODELS],
+                ["sim_episodes", evaluation, nodes.TOKENIZER, *WORLD_MODELS],
                 ["evaluation_physics_episodes", "evaluation_examples", "evaluation_physics_stats"],
                 name="evaluate_physics_alignment",
             ),
             Node(
                 nodes.evaluate_3d_consistency,
-                ["sim_episodes", evaluation, *MODELS],
+                ["sim_episodes", evaluation, *WORLD_MODELS],
                 ["evaluation_geometry_episodes", "evaluation_geometry_stats"],
                 name="evaluate_3d_consistency",
             ),
