@@ -23,9 +23,10 @@ import math
 import torch
 from timing import fastest
 
+from cosmos_flow.autoregressive import registry as ar_registry
 from cosmos_flow.autoregressive.gpt import ARTransformer, parameter_count
 from cosmos_flow.autoregressive.objective import next_token_metrics
-from cosmos_flow.autoregressive.registry import AR_SIZES, build_config
+from cosmos_flow.autoregressive.registry import AR_SIZES
 from cosmos_flow.autoregressive.sampling import SamplingParams, generate_tokens
 from cosmos_flow.tokenizer.registry import get_config
 
@@ -98,8 +99,8 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     grid = (1 + (args.frames - 1) // TEMPORAL, args.resolution // SPATIAL, args.resolution // SPATIAL)
     torch.manual_seed(0)
-    video = ARTransformer(build_config(args.size, VOCAB, grid)).eval()
-    v2w = ARTransformer(build_config(args.size, VOCAB, grid, text_dim=TEXT_DIM)).eval()
+    video = ARTransformer(ar_registry.get_config(args.size, VOCAB, grid)).eval()
+    v2w = ARTransformer(ar_registry.get_config(args.size, VOCAB, grid, text_dim=TEXT_DIM)).eval()
     print(
         f"model {args.size}: {parameter_count(video):,} parameters (stage 2: {parameter_count(v2w):,}); "
         f"window {grid} = {video.config.max_tokens} tokens; torch threads {torch.get_num_threads()}"

@@ -22,11 +22,12 @@ import numpy as np
 import torch
 from timing import fastest
 
+from cosmos_flow.diffusion import registry as dit_registry
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, video2world_from
 from cosmos_flow.diffusion.edm import EDMConfig
 from cosmos_flow.diffusion.generate import DiffusionWorldModel
 from cosmos_flow.diffusion.objective import ConditionSampling, training_loss
-from cosmos_flow.diffusion.registry import SIZES, dit_config
+from cosmos_flow.diffusion.registry import SIZES
 from cosmos_flow.diffusion.saved import STAGES
 from cosmos_flow.nn.text_encoder import TextEncoder
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
@@ -107,7 +108,9 @@ def main() -> None:
     for size in args.sizes.split(","):
         torch.manual_seed(0)
         text2world = DiffusionDenoiser(
-            dit_config(size, text_dim=TEXT_DIM, max_grid=(latent_shape[1], latent_shape[2], latent_shape[3])),
+            dit_registry.get_config(
+                size, text_dim=TEXT_DIM, max_grid=(latent_shape[1], latent_shape[2], latent_shape[3])
+            ),
             EDMConfig(),
         )
         video2world = video2world_from(text2world)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cosmos_flow.autoregressive.gpt import ARConfig, ARTransformer, load_stage_one, parameter_count
-from cosmos_flow.autoregressive.registry import AR_SIZES, build_config
+from cosmos_flow.autoregressive.registry import AR_SIZES, get_config
 
 GRID = (2, 4, 4)  # 32 tokens
 
@@ -12,7 +12,7 @@ GRID = (2, 4, 4)  # 32 tokens
 def tiny(text_dim=None, seed=0) -> ARTransformer:
     torch.manual_seed(seed)
     return ARTransformer(
-        build_config("tiny", 50, GRID, dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64, text_dim=text_dim)
+        get_config("tiny", 50, GRID, dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64, text_dim=text_dim)
     ).eval()
 
 
@@ -66,7 +66,7 @@ def test_stage_two_starts_equal_to_stage_one_and_text_changes_predictions_once_t
 
 def test_stage_one_weights_that_do_not_fit_are_refused():
     other = ARTransformer(
-        build_config("tiny", 50, GRID, dim=48, depth=3, heads=4, kv_heads=2, mlp_hidden=64, text_dim=16)
+        get_config("tiny", 50, GRID, dim=48, depth=3, heads=4, kv_heads=2, mlp_hidden=64, text_dim=16)
     )
     with pytest.raises(ValueError, match="do not fit"):
         load_stage_one(other, tiny().state_dict())
@@ -81,18 +81,18 @@ def test_a_text_model_needs_text_and_positions_stay_in_the_window():
 
 
 def test_config_round_trip_and_bad_configs():
-    config = build_config("tiny", 1000, (3, 8, 8), text_dim=384)
+    config = get_config("tiny", 1000, (3, 8, 8), text_dim=384)
     assert ARConfig.from_dict(config.to_dict()) == config and config.max_tokens == 192 and config.bos_id == 1000
     with pytest.raises(ValueError, match="divisible"):
-        build_config("tiny", 1000, (3, 8, 8), heads=5)
+        get_config("tiny", 1000, (3, 8, 8), heads=5)
     with pytest.raises(ValueError, match="unknown autoregressive model size"):
-        build_config("huge", 1000, (3, 8, 8))
+        get_config("huge", 1000, (3, 8, 8))
     with pytest.raises(ValueError, match="unknown fields"):
         ARConfig.from_dict({**config.to_dict(), "dropout": 0.1})
 
 
 def test_tiny_is_two_wide_layers_of_a_few_million_parameters():
-    model = ARTransformer(build_config("tiny", 1000, (3, 8, 8)))
+    model = ARTransformer(get_config("tiny", 1000, (3, 8, 8)))
     assert len(model.blocks) == 2 and 2e6 < parameter_count(model) < 4e6
 
 
@@ -103,7 +103,7 @@ def test_tiny_is_two_wide_layers_of_a_few_million_parameters():
 def test_registry_sizes_built_on_the_meta_device(size, low, high):
     # Cosmos's vocabulary (FSQ [8,8,8,5,5,5] = 64,000 codes) and window (33 frames at 640x1024 through DV 8x16x16).
     with torch.device("meta"):
-        model = ARTransformer(build_config(size, 64000, (5, 40, 64)))
+        model = ARTransformer(get_config(size, 64000, (5, 40, 64)))
     assert low < parameter_count(model) < high
     assert (
         AR_SIZES["cosmos-4b"]["depth"] == 16

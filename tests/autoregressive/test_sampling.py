@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cosmos_flow.autoregressive.gpt import ARTransformer
-from cosmos_flow.autoregressive.registry import build_config
+from cosmos_flow.autoregressive.registry import get_config
 from cosmos_flow.autoregressive.sampling import SamplingParams, draw, generate_tokens, nucleus, sample_next
 
 
@@ -97,9 +97,7 @@ def test_greedy_and_bad_parameters():
 
 def tiny_model() -> ARTransformer:
     torch.manual_seed(0)
-    return ARTransformer(
-        build_config("tiny", 40, (2, 4, 4), dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64)
-    ).eval()
+    return ARTransformer(get_config("tiny", 40, (2, 4, 4), dim=48, depth=2, heads=4, kv_heads=2, mlp_hidden=64)).eval()
 
 
 def test_seeded_sampling_is_deterministic_and_the_cache_changes_nothing():

@@ -10,7 +10,7 @@ from cosmos_flow.autoregressive.objective import (
     draw_condition_latents,
     generated_mask,
 )
-from cosmos_flow.autoregressive.registry import build_config
+from cosmos_flow.autoregressive.registry import get_config
 from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
 
 GRID = (2, 4, 4)
@@ -53,7 +53,7 @@ def test_a_tiny_model_overfits_one_clip_to_near_zero_loss():
         condition_latents=[0, 1],
         accelerator="cpu",
     )
-    result = train_stage(build_config("tiny", 64, GRID, **SMALL), params, clip, clip)
+    result = train_stage(get_config("tiny", 64, GRID, **SMALL), params, clip, clip)
     assert result.metrics["val_loss"] < 0.05 and result.metrics["val_token_accuracy"] == 1.0
     assert result.metrics["train_tokens_per_s"] > 0 and result.metrics["val_copy_previous_frame_accuracy"] < 0.2
 
@@ -75,7 +75,7 @@ def test_stage_two_trains_from_stage_one_and_learns_to_read_the_text():
         condition_latents=[1],
         accelerator="cpu",
     )
-    video = train_stage(build_config("tiny", 64, GRID, **SMALL), params, TokenClips(tokens), TokenClips(tokens))
+    video = train_stage(get_config("tiny", 64, GRID, **SMALL), params, TokenClips(tokens), TokenClips(tokens))
     v2w = train_stage(video.model.config.with_text(8), params, clips, clips, init_from=video.model)
     # Without text the second latent frame is a coin flip between two clips; with it, it is known.
     assert video.metrics["val_loss"] > 0.3
@@ -87,7 +87,7 @@ def test_the_data_needs_training_clips_and_a_matching_window():
         TokenDataModule(TokenClips(torch.zeros(0, 32, dtype=torch.long)), None, 2, 2)
     with pytest.raises(ValueError, match="window is 48"):
         train_stage(
-            build_config("tiny", 64, (3, 4, 4), **SMALL),
+            get_config("tiny", 64, (3, 4, 4), **SMALL),
             ARTrainParams(max_steps=1, accelerator="cpu"),
             TokenClips(torch.zeros(2, 32, dtype=torch.long)),
             None,

@@ -22,7 +22,7 @@ def one_thread():
 def tiny_config(**overrides) -> DiTConfig:
     settings = {
         "latent_channels": 4,
-        "hidden": 32,
+        "dim": 32,
         "depth": 2,
         "heads": 2,
         "text_dim": TEXT_DIM,

@@ -35,7 +35,7 @@ def _loss(denoiser: DiffusionDenoiser, data: LatentTextData, condition_latent_fr
 def test_a_tiny_model_overfits_one_clip(make_config, make_text):
     data = _one_clip(make_text)
     torch.manual_seed(0)
-    denoiser = DiffusionDenoiser(make_config(hidden=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
+    denoiser = DiffusionDenoiser(make_config(dim=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
     before = _loss(denoiser, data)
     params = DiffusionTrainParams(
         max_steps=250, batch_size=8, learning_rate=1e-2, warmup_steps=10, caption_dropout=0.0, accelerator="cpu", seed=0
@@ -112,7 +112,7 @@ def test_video2world_training_learns_to_continue_its_condition(make_config, make
     data = _still_clips(make_text)
     torch.manual_seed(0)
     untrained = video2world_from(
-        DiffusionDenoiser(make_config(hidden=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
+        DiffusionDenoiser(make_config(dim=64, heads=4), EDMConfig(), *latent_statistics(data.latents))
     )
     others = data.latents.roll(1, dims=0)  # each clip conditioned on another clip's frame
     before = _conditioned_loss(untrained, data.latents, data.latents, data)

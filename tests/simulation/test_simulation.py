@@ -316,7 +316,7 @@ def test_a_second_take_sets_objects_up_again_within_a_rigs_repeatability_but_not
     ]
     with pytest.raises(ValueError, match="position_sigma_m"):
         SecondTakeParams(position_sigma_m=-1.0)
-    with pytest.raises(ValueError, match="unknown parameter"):
+    with pytest.raises(ValueError, match="unknown fields"):
         SimulationParams(second_take={"jitter_m": 1e-4})
 
 

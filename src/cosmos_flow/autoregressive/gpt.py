@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from cosmos_flow.config import SAVED_CONFIG_HINT, from_dict
 from cosmos_flow.nn.attention import Attention, KVCache
 from cosmos_flow.nn.norm import RMSNorm
 from cosmos_flow.nn.position import sincos_3d
@@ -101,14 +102,7 @@ class ARConfig:
 
     @classmethod
     def from_dict(cls, config: dict) -> ARConfig:
-        known = {item.name for item in dataclasses.fields(cls)}
-        unknown = sorted(set(config) - known)
-        if unknown:
-            raise ValueError(
-                f"autoregressive model config has unknown fields {unknown}: it was saved by another version, or is not "
-                "such a config"
-            )
-        return cls(**config)
+        return from_dict(cls, config, "autoregressive model config", SAVED_CONFIG_HINT)
 
 
 # ---- building blocks ----------------------------------------------------------------------------

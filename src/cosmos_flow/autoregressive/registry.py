@@ -1,7 +1,7 @@
 """Named sizes of the autoregressive transformer, from a CPU-sized tiny one to Cosmos's 4B and 12B shapes.
 
 A size fixes the network's width, depth, heads and MLP; the vocabulary and the latent grid come
-from the tokenizer and the clips (`build_config`). The Cosmos shapes are those of the released
+from the tokenizer and the clips (`get_config`). The Cosmos shapes are those of the released
 Cosmos-1.0-Autoregressive models (Llama-3-style: 32 query heads, 8 key/value heads, SwiGLU 14336).
 """
 
@@ -27,7 +27,7 @@ AR_SIZES: dict[str, dict] = {
 }
 
 
-def build_config(size: str, vocab_size: int, latent_grid: tuple[int, int, int], **overrides) -> ARConfig:
+def get_config(size: str, vocab_size: int, latent_grid: tuple[int, int, int], **overrides) -> ARConfig:
     """The ARConfig of a named size for a tokenizer's vocabulary and a window of latent_grid (t, h, w) latents."""
     if size not in AR_SIZES:
         raise ValueError(f"unknown autoregressive model size {size!r}: choose one of {', '.join(AR_SIZES)}")

@@ -13,7 +13,7 @@ Sections: config, embedders, block, final layer, the model.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from einops import rearrange
@@ -21,6 +21,7 @@ from timm.layers import Mlp, trunc_normal_
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from cosmos_flow.config import SAVED_CONFIG_HINT, from_dict
 from cosmos_flow.nn.attention import Attention
 from cosmos_flow.nn.rope import RoPE3D
 
@@ -33,7 +34,7 @@ class DiTConfig:
 
     latent_channels: int = 16
     patch: tuple[int, int, int] = (1, 2, 2)
-    hidden: int = 64
+    dim: int = 64
     depth: int = 4
     heads: int = 4
     mlp_ratio: float = 4.0
@@ -51,14 +52,13 @@ class DiTConfig:
     def __post_init__(self) -> None:
         if self.held_frame_anchor and not self.condition_mask:
             raise ValueError("held_frame_anchor is a Video2World setting: it needs condition_mask too")
-        if self.hidden % self.heads:
+        if self.dim % self.heads:
             raise ValueError(
-                f"hidden ({self.hidden}) must be divisible by heads ({self.heads}); pick e.g. hidden={self.heads * 16}"
+                f"dim ({self.dim}) must be divisible by heads ({self.heads}); pick e.g. dim={self.heads * 16}"
             )
-        if (self.hidden // self.heads) % 2:
+        if (self.dim // self.heads) % 2:
             raise ValueError(
-                f"the head dimension hidden/heads = {self.hidden // self.heads} must be even for RoPE; change hidden "
-                "or heads"
+                f"the head dimension dim/heads = {self.dim // self.heads} must be even for RoPE; change dim or heads"
             )
 
     @property
@@ -71,11 +71,8 @@ class DiTConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> DiTConfig:
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown DiT setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**{name: tuple(value) if isinstance(value, list) else value for name, value in values.items()})
+        as_tuples = {name: tuple(value) if isinstance(value, list) else value for name, value in values.items()}
+        return from_dict(cls, as_tuples, "DiT config", SAVED_CONFIG_HINT)
 
     def with_condition_mask(self, held_frame_anchor: bool = False) -> DiTConfig:
         return replace(self, condition_mask=True, held_frame_anchor=held_frame_anchor)
@@ -96,12 +93,12 @@ def sinusoidal_features(values: Tensor, dim: int, max_period: float = 10000.0) -
 
 
 class NoiseEmbedding(nn.Module):
-    """c_noise = ln(σ)/4 → a hidden-size vector that drives every AdaLN modulation."""
+    """c_noise = ln(σ)/4 → a model-width vector that drives every AdaLN modulation."""
 
-    def __init__(self, hidden: int, frequency_dim: int):
+    def __init__(self, dim: int, frequency_dim: int):
         super().__init__()
         self.frequency_dim = frequency_dim
-        self.mlp = Mlp(frequency_dim, hidden, hidden, act_layer=nn.SiLU)
+        self.mlp = Mlp(frequency_dim, dim, dim, act_layer=nn.SiLU)
 
     def forward(self, c_noise: Tensor) -> Tensor:
         return self.mlp(sinusoidal_features(c_noise, self.frequency_dim).to(self.mlp.fc1.weight.dtype))
@@ -110,10 +107,10 @@ class NoiseEmbedding(nn.Module):
 class AxisPositionEmbedding(nn.Module):
     """Learned absolute positions: one table per axis (t, h, w), summed per token (Cosmos's factorized form)."""
 
-    def __init__(self, hidden: int, max_grid: tuple[int, int, int]):
+    def __init__(self, dim: int, max_grid: tuple[int, int, int]):
         super().__init__()
         self.max_grid = tuple(max_grid)
-        self.tables = nn.ParameterList([nn.Parameter(torch.zeros(size, hidden)) for size in max_grid])
+        self.tables = nn.ParameterList([nn.Parameter(torch.zeros(size, dim)) for size in max_grid])
 
     def forward(self, grid: tuple[int, int, int]) -> Tensor:
         if any(size > limit for size, limit in zip(grid, self.max_grid)):
@@ -131,15 +128,15 @@ class AdaLNModulation(nn.Module):
     """SiLU(noise embedding) → `chunks` per-channel vectors; full-rank, or low-rank added to a shared one
     (AdaLN-LoRA)."""
 
-    def __init__(self, hidden: int, chunks: int, lora_rank: int = 0):
+    def __init__(self, dim: int, chunks: int, lora_rank: int = 0):
         super().__init__()
         self.chunks = chunks
         if lora_rank > 0:
             self.project = nn.Sequential(
-                nn.SiLU(), nn.Linear(hidden, lora_rank, bias=False), nn.Linear(lora_rank, chunks * hidden, bias=False)
+                nn.SiLU(), nn.Linear(dim, lora_rank, bias=False), nn.Linear(lora_rank, chunks * dim, bias=False)
             )
         else:
-            self.project = nn.Sequential(nn.SiLU(), nn.Linear(hidden, chunks * hidden))
+            self.project = nn.Sequential(nn.SiLU(), nn.Linear(dim, chunks * dim))
 
     def forward(self, embedding: Tensor, shared: Tensor | None = None) -> list[Tensor]:
         values = self.project(embedding)
@@ -160,12 +157,12 @@ class DiTBlock(nn.Module):
 
     def __init__(self, config: DiTConfig):
         super().__init__()
-        hidden = config.hidden
-        self.norms = nn.ModuleList([nn.LayerNorm(hidden, elementwise_affine=False, eps=1e-6) for _ in range(3)])
-        self.self_attention = Attention(hidden, config.heads, qk_norm=config.qk_norm)
-        self.cross_attention = Attention(hidden, config.heads, qk_norm=config.qk_norm, context_dim=config.text_dim)
-        self.mlp = Mlp(hidden, int(hidden * config.mlp_ratio), act_layer=lambda: nn.GELU(approximate="tanh"))
-        self.modulation = AdaLNModulation(hidden, 9, config.adaln_lora_rank)
+        dim = config.dim
+        self.norms = nn.ModuleList([nn.LayerNorm(dim, elementwise_affine=False, eps=1e-6) for _ in range(3)])
+        self.self_attention = Attention(dim, config.heads, qk_norm=config.qk_norm)
+        self.cross_attention = Attention(dim, config.heads, qk_norm=config.qk_norm, context_dim=config.text_dim)
+        self.mlp = Mlp(dim, int(dim * config.mlp_ratio), act_layer=lambda: nn.GELU(approximate="tanh"))
+        self.modulation = AdaLNModulation(dim, 9, config.adaln_lora_rank)
 
     def forward(
         self,
@@ -192,9 +189,9 @@ class FinalLayer(nn.Module):
 
     def __init__(self, config: DiTConfig):
         super().__init__()
-        self.norm = nn.LayerNorm(config.hidden, elementwise_affine=False, eps=1e-6)
-        self.modulation = AdaLNModulation(config.hidden, 2)
-        self.linear = nn.Linear(config.hidden, math.prod(config.patch) * config.latent_channels)
+        self.norm = nn.LayerNorm(config.dim, elementwise_affine=False, eps=1e-6)
+        self.modulation = AdaLNModulation(config.dim, 2)
+        self.linear = nn.Linear(config.dim, math.prod(config.patch) * config.latent_channels)
 
     def forward(self, x: Tensor, embedding: Tensor) -> Tensor:
         shift, scale = self.modulation(embedding)
@@ -210,12 +207,12 @@ class DiT(nn.Module):
     def __init__(self, config: DiTConfig):
         super().__init__()
         self.config = config
-        hidden = config.hidden
-        self.patch_embed = nn.Conv3d(config.in_channels, hidden, kernel_size=config.patch, stride=config.patch)
-        self.position = AxisPositionEmbedding(hidden, config.max_grid)
-        self.rope = RoPE3D(hidden // config.heads)
-        self.noise_embed = NoiseEmbedding(hidden, config.frequency_dim)
-        self.shared_modulation = nn.Linear(hidden, 9 * hidden) if config.adaln_lora_rank > 0 else None
+        dim = config.dim
+        self.patch_embed = nn.Conv3d(config.in_channels, dim, kernel_size=config.patch, stride=config.patch)
+        self.position = AxisPositionEmbedding(dim, config.max_grid)
+        self.rope = RoPE3D(dim // config.heads)
+        self.noise_embed = NoiseEmbedding(dim, config.frequency_dim)
+        self.shared_modulation = nn.Linear(dim, 9 * dim) if config.adaln_lora_rank > 0 else None
         self.blocks = nn.ModuleList([DiTBlock(config) for _ in range(config.depth)])
         self.final = FinalLayer(config)
         # The text stand-in for "no caption" (classifier-free guidance), a learned token.

@@ -11,15 +11,15 @@ from cosmos_flow.diffusion.dit import DiTConfig
 _COSMOS_VIDEO = {"text_dim": 1024, "max_grid": (16, 44, 80), "adaln_lora_rank": 256}
 
 SIZES: dict[str, dict[str, Any]] = {
-    "tiny": {"hidden": 96, "depth": 3, "heads": 4, "max_grid": (16, 16, 16)},
-    "small": {"hidden": 192, "depth": 6, "heads": 6, "max_grid": (8, 16, 16)},
-    "base": {"hidden": 768, "depth": 12, "heads": 12, "max_grid": (16, 32, 32), "adaln_lora_rank": 128},
-    "cosmos-7b": {"hidden": 4096, "depth": 28, "heads": 32, **_COSMOS_VIDEO},
-    "cosmos-14b": {"hidden": 5120, "depth": 36, "heads": 40, **_COSMOS_VIDEO},
+    "tiny": {"dim": 96, "depth": 3, "heads": 4, "max_grid": (16, 16, 16)},
+    "small": {"dim": 192, "depth": 6, "heads": 6, "max_grid": (8, 16, 16)},
+    "base": {"dim": 768, "depth": 12, "heads": 12, "max_grid": (16, 32, 32), "adaln_lora_rank": 128},
+    "cosmos-7b": {"dim": 4096, "depth": 28, "heads": 32, **_COSMOS_VIDEO},
+    "cosmos-14b": {"dim": 5120, "depth": 36, "heads": 40, **_COSMOS_VIDEO},
 }
 
 
-def dit_config(size: str, **overrides: Any) -> DiTConfig:
+def get_config(size: str, **overrides: Any) -> DiTConfig:
     """The DiTConfig of a named size, with `overrides` (e.g. text_dim=384 for MiniLM) applied on top."""
     if size not in SIZES:
         raise ValueError(f"unknown diffusion model size {size!r}; choose one of {sorted(SIZES)}")

@@ -27,7 +27,7 @@ def model_card(
             f"# {name}",
             "",
             f"The {STAGES[stage]} stage of the cosmos-flow diffusion world model: a DiT ({dit['depth']} blocks × "
-            f"{dit['hidden']}, "
+            f"{dit['dim']}, "
             f"{dit['heads']} heads, patch {'×'.join(str(size) for size in dit['patch'])}"
             + (f", {parameters:,.0f} parameters" if parameters else "")
             + f") denoising {config['tokenizer']} latents with EDM, conditioned on "

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from cosmos_flow.config import from_params
 from cosmos_flow.simulation.captions import caption
 from cosmos_flow.simulation.engine import simulate
 from cosmos_flow.simulation.episode_io import HIRES_FOLDER, SECOND_TAKE_FOLDER, VIDEO_FILE, write_episode_folder
@@ -61,13 +62,7 @@ class SimulationParams:
 
     @property
     def second_take_params(self) -> SecondTakeParams:
-        unknown = sorted(set(self.second_take) - set(SecondTakeParams.__dataclass_fields__))
-        if unknown:
-            raise ValueError(
-                f"unknown parameter(s) {unknown} under simulation.second_take; "
-                f"known: {sorted(SecondTakeParams.__dataclass_fields__)}"
-            )
-        return SecondTakeParams(**self.second_take)
+        return from_params(SecondTakeParams, self.second_take, "simulation.second_take")
 
 
 def render_episode(plan: EpisodePlan, params: SimulationParams, root: Path) -> dict:

@@ -8,10 +8,11 @@ to 1 + k latent frames; the first latent frame depends on the first video frame 
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 from torch import Tensor, nn
 
+from cosmos_flow.config import SAVED_CONFIG_HINT, from_dict
 from cosmos_flow.tokenizer.blocks import (
     FactorizedCausalConv,
     FrameGroupNorm,
@@ -132,19 +133,7 @@ class TokenizerConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> TokenizerConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(
-                f"tokenizer config has unknown fields {unknown}: it was saved by another version, or is not a "
-                "tokenizer config"
-            )
-        missing = sorted(
-            f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING and f.name not in d
-        )
-        if missing:
-            raise ValueError(f"tokenizer config lacks the fields {missing}: it is not a complete tokenizer config")
-        return cls(**d)
+        return from_dict(cls, d, "tokenizer config", SAVED_CONFIG_HINT)
 
 
 class Encoder(nn.Module):

@@ -13,7 +13,7 @@ import pandas as pd
 from cosmos_flow.autoregressive.data import TokenClips, training_captions
 from cosmos_flow.autoregressive.gpt import ARTransformer
 from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS
-from cosmos_flow.autoregressive.registry import build_config
+from cosmos_flow.autoregressive.registry import get_config
 from cosmos_flow.autoregressive.samples import sample_videos, write_samples
 from cosmos_flow.autoregressive.sampling import SamplingParams
 from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, default_card
@@ -127,7 +127,7 @@ def _train_and_sample(
         config = init_from.config.with_text(embeddings.embeddings.shape[-1])
     else:
         model = from_params(ModelSettings, params.model, "autoregressive.model")
-        config = build_config(
+        config = get_config(
             model.size, int(tokenizer.quantizer.codebook_size), tuple(tokens.indices.shape[1:]), **model.overrides
         )
     settings = _samples(params)
