@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
 
@@ -48,3 +50,26 @@ def write_training_clips(project: Path, clips: list[dict], videos: list[dict], e
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(path, index=False)
     return table
+
+
+def make_project(root, monkeypatch):
+    """conf/ and pyproject.toml copied to `root`, which becomes the working directory."""
+    shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    # An absolute store per copy: MLflow caches its SQL store by URI, and the project's relative
+    # `sqlite:///mlflow.db` would keep pointing at the first copy's file within one test process.
+    (root / "conf" / "local" / "mlflow.yml").write_text(f"server:\n  mlflow_tracking_uri: sqlite:///{root}/mlflow.db\n")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", root)
+    (root / "src").mkdir()  # Kedro wants the source folder; the package itself is installed
+    (root / "data" / "01_raw" / "videos").mkdir(parents=True)
+    monkeypatch.chdir(root)
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(root)
+    return root
+
+
+def end_runs():
+    while mlflow.active_run() is not None:  # kedro-mlflow leaves its run open in this process
+        mlflow.end_run()
+    mlflow.set_tracking_uri(None)

@@ -6,7 +6,7 @@ import torch
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, video2world_from
 from cosmos_flow.diffusion.dit import DiT, DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig
-from cosmos_flow.diffusion.registry import SIZES, dit_config
+from cosmos_flow.diffusion.registry import get_config
 
 
 def test_a_fresh_dit_maps_latents_to_latents_and_starts_at_zero(make_config, make_text):
@@ -67,7 +67,7 @@ def test_bad_sizes_are_refused_with_the_fix(make_config, make_text):
     with pytest.raises(ValueError, match="exceeds the model's max_grid"):
         net(torch.randn(1, 4, 5, 4, 4), torch.zeros(1), context, mask)
     with pytest.raises(ValueError, match="divisible by heads"):
-        DiTConfig(hidden=30, heads=4)
+        DiTConfig(dim=30, heads=4)
 
 
 def test_video2world_starts_from_text2world_with_a_silent_mask_channel(make_config, make_text, make_random):
@@ -102,26 +102,26 @@ def test_video2world_starts_from_text2world_with_a_silent_mask_channel(make_conf
 )
 def test_registry_sizes_have_the_expected_parameter_counts(size, low, high):
     text_dim = {"text_dim": 384} if size in ("tiny", "small", "base") else {}
-    config = dit_config(size, **text_dim)
+    config = get_config(size, **text_dim)
     with torch.device("meta"):  # no memory: Cosmos-14B is 57 GB in float32
         net = DiT(config)
     count = sum(parameter.numel() for parameter in net.parameters())
     assert low < count < high, f"{size}: {count:,} parameters"
-    assert (config.depth, config.hidden, config.heads) == tuple(
-        SIZES[size][key] for key in ("depth", "hidden", "heads")
-    )
 
 
 def test_cosmos_shapes_match_the_released_models():
-    assert (dit_config("cosmos-7b").depth, dit_config("cosmos-7b").hidden, dit_config("cosmos-7b").heads) == (
+    assert (get_config("cosmos-7b").depth, get_config("cosmos-7b").dim, get_config("cosmos-7b").heads) == (
         28,
         4096,
         32,
     )
-    assert (dit_config("cosmos-14b").depth, dit_config("cosmos-14b").hidden, dit_config("cosmos-14b").heads) == (
+    assert (get_config("cosmos-14b").depth, get_config("cosmos-14b").dim, get_config("cosmos-14b").heads) == (
         36,
         5120,
         40,
     )
+
+
+def test_an_unknown_size_is_refused():
     with pytest.raises(ValueError, match="unknown diffusion model size"):
-        dit_config("huge")
+        get_config("huge")

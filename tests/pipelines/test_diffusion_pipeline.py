@@ -7,7 +7,7 @@ import mlflow
 import numpy as np
 import pytest
 import torch
-from support import run_pipelines, write_training_clips
+from support import end_runs, make_project, run_pipelines, write_training_clips
 
 from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.model_store import load_model, save_model
@@ -30,7 +30,7 @@ TRAIN = {
 TINY = {
     "data": {"frames": 17, "size": SIZE, "encode_batch_size": 4, "device": "cpu", "progress": False},
     "text_encoder": {"kind": "minilm", "max_tokens": 8},
-    "model": {"size": "tiny", "overrides": {"hidden": 32, "depth": 1, "heads": 2}},
+    "model": {"size": "tiny", "overrides": {"dim": 32, "depth": 1, "heads": 2}},
     "sampling": {"steps": 2, "guidance": 1.5},
     "t2w": {"train": TRAIN},
     "v2w": {"train": TRAIN},
@@ -98,54 +98,82 @@ def _synthetic_world(root):
     )
 
 
-def test_diffusion_pipeline_trains_both_stages_and_saves_models_metrics_and_samples(project, one_thread):
-    _synthetic_world(project)
-    run_pipelines(project, ["diffusion"], diffusion=TINY)
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One run of the diffusion pipeline on the synthetic world, shared by the tests below (each checks one rule)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, torch_threads(1):
+        project = make_project(tmp_path_factory.mktemp("diffusion_project"), monkeypatch)
+        _synthetic_world(project)
+        run_pipelines(project, ["diffusion"], diffusion=TINY)
+        yield project
+        end_runs()
 
-    metrics = json.loads((project / "data/08_reporting/diffusion_metrics.json").read_text())
-    for stage in ("t2w", "v2w"):
-        assert (
-            metrics[f"{stage}_steps"] == 4
-            and metrics[f"{stage}_steps_per_second"] > 0
-            and metrics[f"{stage}_final_train_loss"] > 0
-        )
-        assert metrics[f"{stage}_train_clips"] == 3 and metrics[f"{stage}_val_clips"] == 2
-        assert len([name for name in metrics if name.startswith(f"{stage}_val_loss_sigma_")]) == 4
-        samples = project / f"data/08_reporting/diffusion_samples/diffusion_{stage}"
-        assert samples.with_suffix(".mp4").stat().st_size > 0 and samples.with_suffix(".gif").stat().st_size > 0
 
-    saved = load_model(project / "data/06_models/diffusion_v2w")
-    assert (
-        saved.config["model"] == "diffusion_world_model"
-        and saved.config["stage"] == "v2w"
-        and saved.config["tokenizer"] == "tokenizer_cv"
-    )
-    assert (
-        len(saved.config["latent_stats"]["std"]) == 16
-        and "val_loss" in saved.config["metrics"]
-        and "Final losses" in saved.card
-    )
-    assert load_model(project / "data/06_models/diffusion_t2w").config["dit"]["condition_mask"] is False
-    frames = load_world_model(project / "data/06_models/diffusion_v2w").generate(
+@pytest.fixture(scope="module")
+def child_runs(trained):
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{trained}/mlflow.db")
+    runs = client.search_runs(client.get_experiment_by_name("cosmos_flow").experiment_id)
+    return client, {run.info.run_name: run for run in runs if "mlflow.parentRunId" in run.data.tags}
+
+
+@pytest.mark.parametrize("stage", ["t2w", "v2w"])
+def test_each_stage_trains_the_asked_steps_on_the_split_clips(trained, stage):
+    metrics = json.loads((trained / "data/08_reporting/diffusion_metrics.json").read_text())
+    assert metrics[f"{stage}_steps"] == 4 and metrics[f"{stage}_steps_per_second"] > 0
+    assert metrics[f"{stage}_final_train_loss"] > 0
+    assert metrics[f"{stage}_train_clips"] == 3 and metrics[f"{stage}_val_clips"] == 2
+
+
+@pytest.mark.parametrize("stage", ["t2w", "v2w"])
+def test_each_stage_reports_a_validation_loss_per_noise_bucket(trained, stage):
+    metrics = json.loads((trained / "data/08_reporting/diffusion_metrics.json").read_text())
+    assert len([name for name in metrics if name.startswith(f"{stage}_val_loss_sigma_")]) == 4
+
+
+@pytest.mark.parametrize("stage", ["t2w", "v2w"])
+def test_each_stage_writes_its_final_sample_video(trained, stage):
+    samples = trained / f"data/08_reporting/diffusion_samples/diffusion_{stage}"
+    assert samples.with_suffix(".mp4").stat().st_size > 0 and samples.with_suffix(".gif").stat().st_size > 0
+
+
+def test_the_saved_video2world_model_names_its_family_stage_and_tokenizer(trained):
+    config = load_model(trained / "data/06_models/diffusion_v2w").config
+    assert (config["model"], config["stage"], config["tokenizer"]) == ("diffusion_world_model", "v2w", "tokenizer_cv")
+
+
+def test_the_saved_model_keeps_its_latent_statistics_losses_and_card(trained):
+    saved = load_model(trained / "data/06_models/diffusion_v2w")
+    assert len(saved.config["latent_stats"]["std"]) == 16 and "val_loss" in saved.config["metrics"]
+    assert "Final losses" in saved.card
+
+
+def test_only_the_video2world_model_has_the_condition_mask(trained):
+    assert load_model(trained / "data/06_models/diffusion_t2w").config["dit"]["condition_mask"] is False
+    assert load_model(trained / "data/06_models/diffusion_v2w").config["dit"]["condition_mask"] is True
+
+
+def test_the_saved_video2world_model_continues_a_video(trained):
+    frames = load_world_model(trained / "data/06_models/diffusion_v2w").generate(
         np.zeros((1, SIZE, SIZE, 3), np.uint8), "a white square falls", 16, seed=0
     )
-    assert frames.shape == (16, SIZE, SIZE, 3)
+    assert frames.shape == (16, SIZE, SIZE, 3) and frames.dtype == np.uint8
 
-    client = mlflow.tracking.MlflowClient(f"sqlite:///{project}/mlflow.db")
-    runs = client.search_runs(client.get_experiment_by_name("cosmos_flow").experiment_id)
-    children = {run.info.run_name: run for run in runs if "mlflow.parentRunId" in run.data.tags}
-    assert {"diffusion_t2w", "diffusion_v2w"} <= set(children)
-    for stage in ("t2w", "v2w"):
-        child = children[f"diffusion_{stage}"]
-        assert (
-            "train/loss" in child.data.metrics and "val/loss" in child.data.metrics and child.info.status == "FINISHED"
-        )
-        logged = [item.path for item in client.list_artifacts(child.info.run_id, "samples")]
-        assert any(path.endswith("step0000002.gif") for path in logged) and any(
-            path.endswith("step0000004.mp4") for path in logged
-        )
+
+@pytest.mark.parametrize("stage", ["t2w", "v2w"])
+def test_each_stage_is_an_mlflow_child_run_with_losses_and_sample_videos(child_runs, stage):
+    client, children = child_runs
+    child = children[f"diffusion_{stage}"]
+    assert child.info.status == "FINISHED"
+    assert "train/loss" in child.data.metrics and "val/loss" in child.data.metrics
+    logged = [item.path for item in client.list_artifacts(child.info.run_id, "samples")]
+    assert any(path.endswith("step0000002.gif") for path in logged)
+    assert any(path.endswith("step0000004.mp4") for path in logged)
+
+
+def test_the_parent_run_gets_the_summary_metrics_and_final_samples(child_runs):
+    client, children = child_runs
     parent = client.get_run(children["diffusion_t2w"].data.tags["mlflow.parentRunId"])
     assert "t2w_val_loss" in parent.data.metrics
-    assert {item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")} >= {
-        "diffusion_samples/diffusion_v2w.gif"
+    assert "diffusion_samples/diffusion_v2w.gif" in {
+        item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")
     }
