@@ -1,6 +1,6 @@
 """The curation stages over manifests: shots, candidate clips, filters, dedup, transcoding.
 
-Each stage takes and returns plain tables (the DESIGN.md contracts) so that the Kedro pipeline is
+Each stage takes and returns plain tables (the contracts of docs/ARCHITECTURE.md) so that the Kedro pipeline is
 thin wiring; each also reports what it did (counts and seconds) for the run's metrics.
 """
 

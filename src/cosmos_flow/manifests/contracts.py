@@ -1,4 +1,4 @@
-"""Column contracts of the project's tables (DESIGN.md, "Data contracts").
+"""Column contracts of the project's tables (docs/ARCHITECTURE.md, "Data contracts").
 
 Other pipelines, tests and users rely on these names and types: add columns freely, never rename.
 Each contract maps a column to a pandas dtype; nullable columns use pandas' nullable dtypes.

@@ -1,4 +1,4 @@
-"""Episode folders on disk (DESIGN.md, "Simulation episodes"), written byte-for-byte reproducibly.
+"""Episode folders on disk (docs/ARCHITECTURE.md, "Simulation episodes"), written byte-for-byte reproducibly.
 
 data/01_raw/sim/<scenario>/<episode_id>/: video.mp4, frames.npz (rgb, depth, seg), camera.json,
 states.parquet, actions.npy, caption.txt. Extra views (e.g. 128x128 for `orbit`) go to a
