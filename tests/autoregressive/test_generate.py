@@ -10,12 +10,11 @@ from cosmos_flow.autoregressive import registry as ar_registry
 from cosmos_flow.autoregressive.cli import ar
 from cosmos_flow.autoregressive.generate import (
     ARWorldModel,
-    continue_tokens,
     load_world_model,
     usable_condition,
 )
 from cosmos_flow.autoregressive.gpt import ARTransformer
-from cosmos_flow.autoregressive.sampling import SamplingParams
+from cosmos_flow.autoregressive.sampling import SamplingParams, continue_tokens
 from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, load_ar_model
 from cosmos_flow.datasets.world_model import ARWorldModelDataset
 from cosmos_flow.model_store import save_model

@@ -7,7 +7,7 @@ import torch
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, FrameCondition, latent_statistics, video2world_from
 from cosmos_flow.diffusion.edm import EDMConfig
 from cosmos_flow.diffusion.objective import ConditionSampling, denoising_loss, loss_at_sigmas
-from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, train_diffusion
+from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, text2world_denoiser, train_diffusion
 
 SIGMAS = [0.2, 0.5, 1.0, 2.0, 5.0]
 
@@ -152,3 +152,12 @@ def test_training_batches_carry_the_held_frames_of_the_condition_lengths_drawn_i
     assert drawn[0]["held"][:, 0, 0, 0, 0].tolist() == [5.0, 1.0]
     with pytest.raises(ValueError, match="no held frames were encoded for 3"):
         data.with_held_for([3])
+
+
+def test_a_text2world_denoiser_fits_its_latents_channels_and_statistics():
+    latents = torch.randn(6, 8, 3, 4, 4) * 3.0 + 1.0
+    denoiser = text2world_denoiser(latents, 16, "tiny", {"dim": 32, "heads": 2, "depth": 1}, EDMConfig())
+    assert (denoiser.config.latent_channels, denoiser.config.text_dim, denoiser.config.dim) == (8, 16, 32)
+    torch.testing.assert_close(denoiser.latent_mean, latents.transpose(0, 1).reshape(8, -1).mean(1))
+    with pytest.raises(ValueError, match="no training clips"):
+        text2world_denoiser(latents[:0], 16, "tiny", {}, EDMConfig())

@@ -6,7 +6,7 @@ import mlflow
 import numpy as np
 import pytest
 import torch
-from support import run_pipelines, write_training_clips
+from support import end_runs, make_project, run_pipelines, write_training_clips
 
 from cosmos_flow.autoregressive.generate import load_world_model
 from cosmos_flow.model_store import save_model
@@ -47,13 +47,6 @@ TINY = {
     "v2w": {"train": TRAIN},
     "samples": {"clips": 1, "condition_latent_frames": 1, "fps": 8},
 }
-
-
-@pytest.fixture
-def one_thread():
-    """Tiny tensors: one thread is fastest, and never stalls on shared cores."""
-    with torch_threads(1):
-        yield
 
 
 def _moving_square(index: int) -> np.ndarray:
@@ -117,38 +110,74 @@ def _synthetic_world(root, count: int = 5) -> None:
     )
 
 
-def test_autoregressive_pipeline_trains_both_stages_saves_reports_and_tracks(project, one_thread):
-    _synthetic_world(project)
-    run_pipelines(project, ["autoregressive"], autoregressive=TINY)
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One run of the autoregressive pipeline on the synthetic world, shared by the tests below."""
+    with pytest.MonkeyPatch.context() as monkeypatch, torch_threads(1):
+        project = make_project(tmp_path_factory.mktemp("autoregressive_project"), monkeypatch)
+        _synthetic_world(project)
+        run_pipelines(project, ["autoregressive"], autoregressive=TINY)
+        yield project
+        end_runs()
 
-    metrics = json.loads((project / "data/08_reporting/autoregressive_metrics.json").read_text())
-    for stage in ("video", "v2w"):
-        assert metrics[f"{stage}_val_loss"] > 0 and 0 <= metrics[f"{stage}_val_token_accuracy"] <= 1
-        assert metrics[f"{stage}_val_perplexity"] == pytest.approx(np.exp(metrics[f"{stage}_val_loss"]), rel=1e-5)
-        assert metrics[f"{stage}_train_tokens_per_s"] > 0 and metrics[f"{stage}_generation_tokens_per_s"] > 0
-        assert metrics[f"{stage}_train_clips"] == 4 and metrics[f"{stage}_val_clips"] == 1
-        sample = project / f"data/08_reporting/ar_samples/ar_{stage}_0.mp4"
-        info = probe(sample)
-        assert (info.num_frames, info.width, info.height) == (FRAMES, 2 * SIZE, SIZE)  # truth | sample
 
-    for name, stage in (("ar_video", "video"), ("ar_v2w", "v2w")):
-        folder = project / "data/06_models" / name
-        config = json.loads((folder / "config.json").read_text())
-        assert (
-            config["model"] == "ar_world_model" and config["stage"] == stage and config["tokenizer"] == "tokenizer_dv"
-        )
-        assert "val_loss" in (folder / "card.md").read_text()
-        model = load_world_model(folder)
-        assert model.generate(_moving_square(0)[:1], "a square slides", 8, seed=0).shape == (8, SIZE, SIZE, 3)
+@pytest.fixture(scope="module")
+def runs(trained):
+    client = mlflow.tracking.MlflowClient(f"sqlite:///{trained}/mlflow.db")
+    found = client.search_runs(client.get_experiment_by_name("cosmos_flow").experiment_id)
+    return client, {run.info.run_name: run for run in found if "mlflow.parentRunId" in run.data.tags}
 
-    client = mlflow.tracking.MlflowClient(f"sqlite:///{project}/mlflow.db")
-    runs = client.search_runs(client.get_experiment_by_name("cosmos_flow").experiment_id)
-    children = {run.info.run_name: run for run in runs if "mlflow.parentRunId" in run.data.tags}
-    assert {"ar_video", "ar_v2w"} <= set(children)
-    for name, child in children.items():
-        assert {"train/loss", "train/token_accuracy", "val/perplexity", "final/val_loss"} <= set(child.data.metrics), (
-            name
-        )
-        assert [item.path for item in client.list_artifacts(child.info.run_id, "samples")] == [f"samples/{name}_0.mp4"]
+
+def _metrics(project) -> dict:
+    return json.loads((project / "data/08_reporting/autoregressive_metrics.json").read_text())
+
+
+@pytest.mark.parametrize("stage", ["video", "v2w"])
+def test_each_stage_reports_validation_loss_accuracy_and_perplexity(trained, stage):
+    metrics = _metrics(trained)
+    assert metrics[f"{stage}_val_loss"] > 0 and 0 <= metrics[f"{stage}_val_token_accuracy"] <= 1
+    assert metrics[f"{stage}_val_perplexity"] == pytest.approx(np.exp(metrics[f"{stage}_val_loss"]), rel=1e-5)
+
+
+@pytest.mark.parametrize("stage", ["video", "v2w"])
+def test_each_stage_reports_its_speeds_and_split_sizes(trained, stage):
+    metrics = _metrics(trained)
+    assert metrics[f"{stage}_train_tokens_per_s"] > 0 and metrics[f"{stage}_generation_tokens_per_s"] > 0
+    assert metrics[f"{stage}_train_clips"] == 4 and metrics[f"{stage}_val_clips"] == 1
+
+
+@pytest.mark.parametrize("stage", ["video", "v2w"])
+def test_each_stage_writes_a_truth_beside_sample_video(trained, stage):
+    info = probe(trained / f"data/08_reporting/ar_samples/ar_{stage}_0.mp4")
+    assert (info.num_frames, info.width, info.height) == (FRAMES, 2 * SIZE, SIZE)  # truth | sample
+    assert (trained / f"data/08_reporting/ar_samples/ar_{stage}_0.gif").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("name", "stage"), [("ar_video", "video"), ("ar_v2w", "v2w")])
+def test_each_saved_model_names_its_family_stage_and_tokenizer_and_has_a_card(trained, name, stage):
+    folder = trained / "data/06_models" / name
+    config = json.loads((folder / "config.json").read_text())
+    assert (config["model"], config["stage"], config["tokenizer"]) == ("ar_world_model", stage, "tokenizer_dv")
+    assert "val_loss" in (folder / "card.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["ar_video", "ar_v2w"])
+def test_each_saved_model_continues_a_video(trained, name):
+    model = load_world_model(trained / "data/06_models" / name)
+    assert model.generate(_moving_square(0)[:1], "a square slides", 8, seed=0).shape == (8, SIZE, SIZE, 3)
+
+
+@pytest.mark.parametrize("name", ["ar_video", "ar_v2w"])
+def test_each_stage_is_an_mlflow_child_run_with_its_curves(runs, name):
+    _, children = runs
+    assert {"train/loss", "train/token_accuracy", "val/perplexity", "final/val_loss"} <= set(
+        children[name].data.metrics
+    )
+
+
+def test_the_parent_run_gets_the_summary_and_the_sample_videos(runs):
+    client, children = runs
     parent = client.get_run(children["ar_video"].data.tags["mlflow.parentRunId"])
     assert "v2w_val_loss" in parent.data.metrics
+    logged = {item.path for item in client.list_artifacts(parent.info.run_id, "ar_samples")}
+    assert {"ar_samples/ar_video_0.mp4", "ar_samples/ar_v2w_0.gif"} <= logged

@@ -38,13 +38,6 @@ TINY = {
 }
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models: one torch thread, so a busy 2-core machine does not stall every operation on thread hand-offs."""
-    with torch_threads(1):
-        yield
-
-
 def _synthetic_world(root):
     """Episodes (a square falling or sliding), the training clip table of their clips, and a random CV tokenizer."""
     episodes, videos, clips = [], [], []

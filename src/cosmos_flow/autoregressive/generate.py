@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 
 from cosmos_flow.autoregressive.gpt import ARTransformer
-from cosmos_flow.autoregressive.sampling import SamplingParams, generate_tokens
+from cosmos_flow.autoregressive.sampling import continue_tokens
 from cosmos_flow.autoregressive.saved import MODEL_NAME, ServingSpec, load_ar_model
 from cosmos_flow.nn.text_encoder import TextEncoder, build_text_encoder
 from cosmos_flow.tokenizer.saved import load_tokenizer
@@ -156,38 +156,6 @@ def usable_condition(
             window_latents,
         )
     return frames[len(frames) - count :]
-
-
-@torch.no_grad()
-def continue_tokens(
-    model: ARTransformer,
-    condition: Tensor,
-    latents: int,
-    sampling: SamplingParams,
-    text: Tensor | None = None,
-    text_mask: Tensor | None = None,
-    generator: torch.Generator | None = None,
-    held: Tensor | None = None,
-) -> Tensor:
-    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]; held
-    Long[B, latents, h, w]: the held frame's tokens (anchored models)."""
-    batch, _, height, width = condition.shape
-    if model.config.held_frame_anchor and held is None:
-        raise ValueError(
-            "this model continues relative to the held frame: pass the held frame's tokens (it needs at least one "
-            "condition frame)"
-        )
-    tokens = generate_tokens(
-        model,
-        condition.flatten(1),
-        latents * height * width,
-        sampling,
-        text,
-        text_mask,
-        generator,
-        held=None if held is None else held.flatten(1),
-    )
-    return tokens.view(batch, latents, height, width)
 
 
 def _encode(tokenizer, frames: np.ndarray, model: ARTransformer) -> Tensor:

@@ -2,28 +2,22 @@
 
 Each sample shows, side by side, the clip as the tokenizer reconstructs it from its true tokens
 and the model's continuation of the same condition tokens (the first `condition_latents` latent
-frames are shared; the rest is sampled). Written as mp4s and, with an MLflow logger, logged to
-its run. Generation speed (tokens per second, KV cache on) is measured on the way.
+frames are shared; the rest is sampled). Generation speed (tokens per second, KV cache on) is
+measured on the way. The pipeline writes them through its sample-videos dataset.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from pytorch_lightning.loggers import MLFlowLogger
 
 from cosmos_flow.autoregressive.data import TokenClips
-from cosmos_flow.autoregressive.generate import continue_tokens
 from cosmos_flow.autoregressive.gpt import ARTransformer
-from cosmos_flow.autoregressive.sampling import SamplingParams
-from cosmos_flow.video import write_video
+from cosmos_flow.autoregressive.sampling import SamplingParams, continue_tokens
 from cosmos_flow.video.tensors import tensor_to_frames
-
-ARTIFACT_FOLDER = "samples"
 
 
 @dataclass
@@ -35,7 +29,7 @@ class SampleVideos:
 
 
 @torch.no_grad()
-def sample_videos(
+def continue_clips(
     model: ARTransformer,
     tokenizer,
     clips: TokenClips,
@@ -81,14 +75,3 @@ def sample_videos(
         for row in range(count)
     ]
     return SampleVideos(videos, made / seconds if seconds else float("nan"))
-
-
-def write_samples(
-    videos: list[np.ndarray], folder: str | Path, prefix: str, fps: float, logger: MLFlowLogger | None = None
-) -> list[Path]:
-    """Write `<prefix>_<i>.mp4` files into folder (and log them under the run's `samples/` artifacts)."""
-    paths = [write_video(Path(folder) / f"{prefix}_{index}.mp4", video, fps=fps) for index, video in enumerate(videos)]
-    if logger is not None:
-        for path in paths:
-            logger.experiment.log_artifact(logger.run_id, str(path), artifact_path=ARTIFACT_FOLDER)
-    return paths

@@ -134,3 +134,35 @@ def generate_tokens(
 def _after_bos(model: ARTransformer, tokens: Tensor) -> Tensor:
     """BOS then every known token: the inputs whose last position predicts the next token."""
     return torch.cat([tokens.new_full((tokens.shape[0], 1), model.config.bos_id), tokens], dim=1)
+
+
+@torch.no_grad()
+def continue_tokens(
+    model: ARTransformer,
+    condition: Tensor,
+    latents: int,
+    sampling: SamplingParams,
+    text: Tensor | None = None,
+    text_mask: Tensor | None = None,
+    generator: torch.Generator | None = None,
+    held: Tensor | None = None,
+) -> Tensor:
+    """Condition tokens Long[B, c, h, w] (c may be 0) extended by sampling to Long[B, latents, h, w]; held
+    Long[B, latents, h, w]: the held frame's tokens (anchored models)."""
+    batch, _, height, width = condition.shape
+    if model.config.held_frame_anchor and held is None:
+        raise ValueError(
+            "this model continues relative to the held frame: pass the held frame's tokens (it needs at least one "
+            "condition frame)"
+        )
+    tokens = generate_tokens(
+        model,
+        condition.flatten(1),
+        latents * height * width,
+        sampling,
+        text,
+        text_mask,
+        generator,
+        held=None if held is None else held.flatten(1),
+    )
+    return tokens.view(batch, latents, height, width)

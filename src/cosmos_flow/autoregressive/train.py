@@ -25,6 +25,7 @@ from cosmos_flow.autoregressive.objective import (
     check_corruption_rate,
     copy_previous_frame_accuracy,
 )
+from cosmos_flow.autoregressive.registry import get_config
 from cosmos_flow.training import FitSettings, fit
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,23 @@ class StageResult:
 
     model: ARTransformer
     metrics: dict[str, float]
+
+
+def stage_config(
+    size: str,
+    overrides: dict,
+    codebook_size: int,
+    latent_grid: tuple[int, int, int],
+    init_from: ARTransformer | None = None,
+    text_dim: int | None = None,
+) -> ARConfig:
+    """The transformer a stage trains: a registry size over the tokenizer's codebook and latent grid (stage 1), or
+    the stage it starts from with cross-attention to text of width `text_dim` added (stage 2)."""
+    if init_from is not None:
+        if text_dim is None:
+            raise ValueError("a stage that starts from another one adds text: give the text embeddings' width")
+        return init_from.config.with_text(text_dim)
+    return get_config(size, codebook_size, latent_grid, **overrides)
 
 
 def train_stage(

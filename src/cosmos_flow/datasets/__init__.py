@@ -3,6 +3,7 @@
 from cosmos_flow.datasets.manifest import ManifestDataset
 from cosmos_flow.datasets.metrics import MetricsDataset
 from cosmos_flow.datasets.model import ModelDataset
+from cosmos_flow.datasets.sample_videos import SampleVideosDataset
 from cosmos_flow.datasets.video_folder import LazyVideo, VideoFolderDataset
 from cosmos_flow.datasets.world_model import ARWorldModelDataset, DiffusionWorldModelDataset, WorldModelDataset
 from cosmos_flow.model_store import ModelArtifact
@@ -15,6 +16,7 @@ __all__ = [
     "MetricsDataset",
     "ModelArtifact",
     "ModelDataset",
+    "SampleVideosDataset",
     "VideoFolderDataset",
     "WorldModelDataset",
 ]

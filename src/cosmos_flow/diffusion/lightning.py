@@ -17,10 +17,10 @@ from torch import Tensor
 from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
 from cosmos_flow.diffusion.dit import DiTConfig
 from cosmos_flow.diffusion.edm import EDMConfig, bucket_index, bucket_names, sigma_bucket_edges
-from cosmos_flow.diffusion.media import write_sample_videos
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas, training_loss
 from cosmos_flow.diffusion.samplers import SamplingParams, sample_clips
 from cosmos_flow.optim import adamw_warmup_cosine
+from cosmos_flow.video.media import write_sample_videos
 
 SAMPLES_ARTIFACT_FOLDER = "samples"
 RECENT_STEPS = 50  # the reported final training loss averages this many last steps (one step's loss is noisy)

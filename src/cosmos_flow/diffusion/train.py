@@ -17,9 +17,11 @@ from pytorch_lightning.loggers import Logger
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, RandomSampler
 
-from cosmos_flow.diffusion.denoiser import DiffusionDenoiser
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, latent_statistics
+from cosmos_flow.diffusion.edm import EDMConfig
 from cosmos_flow.diffusion.lightning import DiffusionModule, SampleVideoCallback
 from cosmos_flow.diffusion.objective import ConditionSampling, loss_at_sigmas
+from cosmos_flow.diffusion.registry import get_config
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.training import FitSettings, LoaderData, fit
 from cosmos_flow.worldmodel.latents import LatentClips, held_encoding
@@ -122,6 +124,18 @@ class TrainResult:
     summary: dict[
         str, float
     ]  # final_train_loss, steps, train_seconds, steps_per_second, samples_per_second, val_loss_<bucket>...
+
+
+def text2world_denoiser(
+    train_latents: Tensor, text_dim: int, size: str, overrides: dict, edm: EDMConfig
+) -> DiffusionDenoiser:
+    """A fresh Text2World denoiser of a registry size for these training latents [N, C, T, H, W] (their channel
+    count, and their per-channel statistics to normalize with) and text embeddings `text_dim` wide."""
+    if len(train_latents) == 0:
+        raise ValueError("there are no training clips for the diffusion model; run curation (and simulation) first")
+    mean, std = latent_statistics(train_latents)
+    config = get_config(size, **{"latent_channels": train_latents.shape[1], "text_dim": text_dim, **overrides})
+    return DiffusionDenoiser(config, edm, mean, std)
 
 
 def train_diffusion(

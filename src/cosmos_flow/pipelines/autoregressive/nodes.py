@@ -5,24 +5,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-import mlflow
 import pandas as pd
 
 from cosmos_flow.autoregressive.data import TokenClips, training_captions
 from cosmos_flow.autoregressive.gpt import ARTransformer
 from cosmos_flow.autoregressive.lightning import VAL_CONDITION_LATENTS
-from cosmos_flow.autoregressive.registry import get_config
-from cosmos_flow.autoregressive.samples import sample_videos, write_samples
+from cosmos_flow.autoregressive.samples import continue_clips
 from cosmos_flow.autoregressive.sampling import SamplingParams
 from cosmos_flow.autoregressive.saved import ServingSpec, ar_artifact, default_card
-from cosmos_flow.autoregressive.train import ARTrainParams, train_stage
+from cosmos_flow.autoregressive.train import ARTrainParams, stage_config, train_stage
 from cosmos_flow.config import from_params
 from cosmos_flow.model_store import ModelArtifact
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.tracking import child_run_logger
+from cosmos_flow.video.media import SampleVideo
 from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips
 
@@ -108,58 +106,36 @@ def embed_captions(tokens: LatentClips, autoregressive: dict) -> CaptionEmbeddin
     return caption_embeddings(_params(autoregressive).text_encoder, training_captions(tokens.captions))
 
 
-def _train_and_sample(
+def _train(
     stage: str,
     tokens: LatentClips,
     embeddings: CaptionEmbeddings | None,
     tokenizer_dv: ModelArtifact,
     params: AutoregressivePipelineParams,
-    samples_dir: str,
     init_from: ARTransformer | None = None,
 ) -> tuple[ARTransformer, dict]:
-    """Train one stage in a child MLflow run, then continue validation clips and log the videos there."""
+    """Train one stage in a child MLflow run."""
     train, val = (
         TokenClips.from_latents(tokens.subset(["train"]), embeddings),
         TokenClips.from_latents(tokens.subset(["val"]), embeddings),
     )
-    tokenizer = load_tokenizer(tokenizer_dv)
-    if init_from is not None:
-        config = init_from.config.with_text(embeddings.embeddings.shape[-1])
-    else:
-        model = from_params(ModelSettings, params.model, "autoregressive.model")
-        config = get_config(
-            model.size, int(tokenizer.quantizer.codebook_size), tuple(tokens.indices.shape[1:]), **model.overrides
-        )
-    settings = _samples(params)
+    model = from_params(ModelSettings, params.model, "autoregressive.model")
+    codebook_size = int(load_tokenizer(tokenizer_dv).quantizer.codebook_size)
+    text_dim = None if embeddings is None else embeddings.embeddings.shape[-1]
+    config = stage_config(
+        model.size, model.overrides, codebook_size, tuple(tokens.indices.shape[1:]), init_from, text_dim
+    )
     with child_run_logger(STAGE_RUN_NAMES[stage]) as logger:
         logger.log_hyperparams({"transformer": config.to_dict()})
         result = train_stage(config, _train_params(params, stage), train, val, logger=logger, init_from=init_from)
-        shown = val if len(val) else train
-        samples = sample_videos(
-            result.model,
-            tokenizer,
-            shown,
-            settings.clips,
-            settings.condition_latent_frames,
-            _sampling(params),
-            params.seed,
-        )
-        write_samples(samples.videos, samples_dir, STAGE_RUN_NAMES[stage], settings.fps, logger)
-        summary = {
-            **result.metrics,
-            "generation_tokens_per_s": samples.tokens_per_second,
-            "train_clips": float(len(train)),
-            "val_clips": float(len(val)),
-        }
+        summary = {**result.metrics, "train_clips": float(len(train)), "val_clips": float(len(val))}
         logger.log_metrics({f"final/{name}": value for name, value in summary.items()})
     return result.model, summary
 
 
-def train_video(
-    tokens: LatentClips, tokenizer_dv: ModelArtifact, autoregressive: dict, samples_dir: str
-) -> tuple[ARTransformer, dict]:
+def train_video(tokens: LatentClips, tokenizer_dv: ModelArtifact, autoregressive: dict) -> tuple[ARTransformer, dict]:
     """Stage 1 from scratch: the next video token from the past video tokens."""
-    return _train_and_sample("video", tokens, None, tokenizer_dv, _params(autoregressive), samples_dir)
+    return _train("video", tokens, None, tokenizer_dv, _params(autoregressive))
 
 
 def train_video2world(
@@ -168,12 +144,43 @@ def train_video2world(
     embeddings: CaptionEmbeddings,
     tokenizer_dv: ModelArtifact,
     autoregressive: dict,
-    samples_dir: str,
 ) -> tuple[ARTransformer, dict]:
     """Stage 2 from stage 1's weights, with cross-attention to the captions (zero-initialized outputs)."""
-    return _train_and_sample(
-        "v2w", tokens, embeddings, tokenizer_dv, _params(autoregressive), samples_dir, init_from=video_model
-    )
+    return _train("v2w", tokens, embeddings, tokenizer_dv, _params(autoregressive), init_from=video_model)
+
+
+def sample_videos(
+    video_model: ARTransformer,
+    v2w_model: ARTransformer,
+    tokens: LatentClips,
+    embeddings: CaptionEmbeddings,
+    tokenizer_dv: ModelArtifact,
+    autoregressive: dict,
+) -> tuple[dict[str, SampleVideo], dict[str, float]]:
+    """Each stage continues the first validation clips from their first latent frames: one video per clip (the
+    tokenizer's reconstruction | the continuation), and each stage's generation speed."""
+    params = _params(autoregressive)
+    settings = _samples(params)
+    tokenizer = load_tokenizer(tokenizer_dv)
+    videos, speeds = {}, {}
+    for stage, model, texts in (("video", video_model, None), ("v2w", v2w_model, embeddings)):
+        train, val = (
+            TokenClips.from_latents(tokens.subset(["train"]), texts),
+            TokenClips.from_latents(tokens.subset(["val"]), texts),
+        )
+        samples = continue_clips(
+            model,
+            tokenizer,
+            val if len(val) else train,
+            settings.clips,
+            settings.condition_latent_frames,
+            _sampling(params),
+            params.seed,
+        )
+        for index, video in enumerate(samples.videos):
+            videos[f"{STAGE_RUN_NAMES[stage]}_{index}"] = SampleVideo(video, settings.fps)
+        speeds[f"{stage}_generation_tokens_per_s"] = samples.tokens_per_second
+    return videos, speeds
 
 
 def _package(
@@ -208,11 +215,8 @@ def package_video2world(
     return _package("v2w", model, summary, tokens, embeddings.encoder_spec, autoregressive)
 
 
-def report(video_summary: dict, v2w_summary: dict, samples_dir: str) -> dict[str, float]:
-    """Both stages' numbers, flat (video_* and v2w_*); the sample videos go to the pipeline's MLflow run too."""
+def report(video_summary: dict, v2w_summary: dict, sampling_speeds: dict[str, float]) -> dict[str, float]:
+    """Both stages' numbers, flat (video_* and v2w_*), with their generation speeds."""
     metrics = {f"video_{name}": float(value) for name, value in video_summary.items()}
     metrics.update({f"v2w_{name}": float(value) for name, value in v2w_summary.items()})
-    if mlflow.active_run() is not None:
-        mlflow.log_artifacts(samples_dir, artifact_path="ar_samples")
-    log.info("autoregressive sample videos are in %s", Path(samples_dir))
-    return metrics
+    return metrics | {name: float(value) for name, value in sampling_speeds.items()}

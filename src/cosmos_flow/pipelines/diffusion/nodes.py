@@ -7,26 +7,23 @@ import copy
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
-import mlflow
 import pandas as pd
 
 from cosmos_flow.config import from_params
-from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, latent_statistics, video2world_from
+from cosmos_flow.diffusion.denoiser import DiffusionDenoiser, video2world_from
 from cosmos_flow.diffusion.edm import EDMConfig
 from cosmos_flow.diffusion.lightning import SampleVideoCallback, condition_sampling_from
-from cosmos_flow.diffusion.media import write_sample_videos
-from cosmos_flow.diffusion.registry import get_config
 from cosmos_flow.diffusion.report import model_card
 from cosmos_flow.diffusion.samplers import SamplingParams, sample_clips
 from cosmos_flow.diffusion.saved import diffusion_artifact
-from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, train_diffusion
+from cosmos_flow.diffusion.train import DiffusionTrainParams, LatentTextData, text2world_denoiser, train_diffusion
 from cosmos_flow.model_store import ModelArtifact
 from cosmos_flow.nn.text_encoder import CaptionEmbeddings
 from cosmos_flow.tokenizer.saved import load_tokenizer
 from cosmos_flow.torch_threads import torch_threads
 from cosmos_flow.tracking import child_run_logger
+from cosmos_flow.video.media import SampleVideo, side_by_side
 from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips
 
@@ -190,17 +187,12 @@ def train_text2world(
 ) -> tuple[DiffusionDenoiser, dict]:
     """Text2World from scratch, its latents normalized with the training clips' per-channel statistics."""
     params = _params(diffusion)
-    train_latents = latents.subset(["train"]).latents
-    if len(train_latents) == 0:
-        raise ValueError("there are no training clips for the diffusion model; run curation (and simulation) first")
-    mean, std = latent_statistics(train_latents)
-    overrides = {
-        "latent_channels": latents.latents.shape[1],
-        "text_dim": embeddings.embeddings.shape[-1],
-        **params.model.get("overrides", {}),
-    }
-    denoiser = DiffusionDenoiser(
-        get_config(params.model.get("size", "tiny"), **overrides), EDMConfig(**params.edm), mean, std
+    denoiser = text2world_denoiser(
+        latents.subset(["train"]).latents,
+        embeddings.embeddings.shape[-1],
+        params.model.get("size", "tiny"),
+        params.model.get("overrides", {}),
+        EDMConfig(**params.edm),
     )
     return _train_stage("t2w", denoiser, latents, embeddings, tokenizer_cv, params)
 
@@ -262,18 +254,16 @@ def package_video2world(
     return _package("v2w", denoiser, summary, latents, embeddings, diffusion)
 
 
-def report(
+def sample_videos(
     text2world: DiffusionDenoiser,
     video2world: DiffusionDenoiser,
-    t2w_summary: dict,
-    v2w_summary: dict,
     latents: LatentClips,
     embeddings: CaptionEmbeddings,
     tokenizer_cv: ModelArtifact,
     diffusion: dict,
-    samples_dir: str,
-) -> dict[str, float]:
-    """Flat metrics of both stages, and the final sample videos (mp4 + GIF) in samples_dir, logged to the MLflow run."""
+) -> tuple[dict[str, SampleVideo], dict[str, float]]:
+    """The final sample video of each stage (the first validation captions; Video2World continues their first
+    latent frames), side by side, and the seconds each sample took."""
     params = _params(diffusion)
     settings = _samples(params)
     train, val = _split(latents, embeddings)
@@ -282,9 +272,7 @@ def report(
     device = _data(params).torch_device()  # where the final samples are drawn (training follows its own `accelerator`)
     tokenizer = load_tokenizer(tokenizer_cv).to(device)
     context, context_mask = shown.context[:count].to(device), shown.context_mask[:count].to(device)
-    metrics = {f"t2w_{name}": value for name, value in t2w_summary.items()}
-    metrics.update({f"v2w_{name}": value for name, value in v2w_summary.items()})
-    paths = []
+    videos, seconds = {}, {}
     for stage, denoiser in (("t2w", text2world), ("v2w", video2world)):
         condition, held = _sample_condition(stage, shown, count, settings, params)
         on_device = copy.deepcopy(denoiser).to(device)  # the trained module stays where the save nodes expect it
@@ -301,10 +289,13 @@ def report(
                 condition,
                 held,
             )
-            metrics[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count
-        paths += write_sample_videos(samples_dir, f"diffusion_{stage}", clips, settings.fps)
-    if mlflow.active_run() is not None:
-        for path in paths:
-            mlflow.log_artifact(str(path), artifact_path="diffusion_samples")
-    log.info("diffusion sample videos: %s", ", ".join(str(Path(path)) for path in paths))
-    return metrics
+            seconds[f"{stage}_seconds_per_sample"] = (time.perf_counter() - started) / count
+        videos[f"diffusion_{stage}"] = SampleVideo(side_by_side(clips), settings.fps)
+    return videos, seconds
+
+
+def report(t2w_summary: dict, v2w_summary: dict, sampling_seconds: dict[str, float]) -> dict[str, float]:
+    """Flat metrics of both stages (t2w_* and v2w_*) and of their final samples."""
+    metrics = {f"t2w_{name}": value for name, value in t2w_summary.items()}
+    metrics.update({f"v2w_{name}": value for name, value in v2w_summary.items()})
+    return metrics | sampling_seconds

@@ -3,12 +3,21 @@ MLflow)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from cosmos_flow.video import write_video
+from cosmos_flow.video.encode import write_video
+
+
+@dataclass(frozen=True)
+class SampleVideo:
+    """One sample video to show: uint8 frames (T, H, W, 3) and the rate to play them at."""
+
+    frames: np.ndarray
+    fps: float
 
 
 def side_by_side(clips: list[np.ndarray]) -> np.ndarray:
