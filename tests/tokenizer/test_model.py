@@ -1,4 +1,4 @@
-"""The tokenizer model: config validation, causality of encode and decode, images, shape errors, DV indices."""
+"""The tokenizer model: config validation, images, shape errors, DV indices (causality: test_model_contracts.py)."""
 
 from __future__ import annotations
 
@@ -29,32 +29,6 @@ def _clip(model: CausalVideoTokenizer, latent_frames: int, latent_size: int = 2)
         latent_size * config.spatial_compression,
     )
     return torch.rand(shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64) * 2 - 1
-
-
-@pytest.mark.parametrize("name", ["cv-tiny-8x8x8", "dv-tiny-8x16x16", "cv-tiny-4x8x8"])
-def test_encoder_and_decoder_are_causal(name):
-    model = _scrambled(name)
-    tc = model.config.temporal_compression
-    video = _clip(model, latent_frames=3)
-    with torch.no_grad():
-        latent = model.encoder(video)
-        assert torch.allclose(model.encoder(video[:, :, : 1 + tc]), latent[:, :, :2], atol=1e-10, rtol=0)
-        future = video.clone()
-        future[:, :, -1] = -future[:, :, -1]
-        changed = model.encoder(future)
-        assert torch.equal(changed[:, :, :2], latent[:, :, :2])
-        assert not torch.allclose(changed[:, :, 2], latent[:, :, 2])  # the last latent frame does see it
-
-        decoded = model.decode(latent)
-        assert torch.allclose(model.decode(latent[:, :, :2]), decoded[:, :, : 1 + tc], atol=1e-10, rtol=0)
-        assert torch.allclose(model.decode(latent[:, :, :1]), decoded[:, :, :1], atol=1e-10, rtol=0)
-
-
-def test_dv_encode_is_causal_through_the_quantizer():
-    model = _scrambled("dv-tiny-8x8x8")
-    video = _clip(model, latent_frames=3)
-    with torch.no_grad():
-        assert torch.equal(model.encode_indices(video[:, :, :9]), model.encode_indices(video)[:, :2])
 
 
 def test_image_is_a_one_frame_video():
