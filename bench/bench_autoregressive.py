@@ -41,7 +41,7 @@ def generation_speed(model: ARTransformer, condition_latents: int, batch: int, u
     frame_tokens = model.config.tokens_per_frame
     generator = torch.Generator().manual_seed(0)
     prefix = torch.randint(0, VOCAB, (batch, condition_latents * frame_tokens), generator=generator)
-    text = torch.randn(batch, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
+    context = torch.randn(batch, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
     mask = torch.ones(batch, TEXT_TOKENS, dtype=torch.bool) if model.has_text else None
     made = batch * (model.config.max_tokens - prefix.shape[1])
 
@@ -52,7 +52,7 @@ def generation_speed(model: ARTransformer, condition_latents: int, batch: int, u
             prefix,
             model.config.max_tokens,
             sampling,
-            text,
+            context,
             mask,
             generator=torch.Generator().manual_seed(0),
             use_cache=use_cache,
@@ -65,7 +65,7 @@ def training_speed(model: ARTransformer, batch_size: int, steps: int, repeats: i
     """Training tokens per second (forward, backward, optimizer step)."""
     generator = torch.Generator().manual_seed(0)
     tokens = torch.randint(0, VOCAB, (batch_size, model.config.max_tokens), generator=generator)
-    text = torch.randn(batch_size, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
+    context = torch.randn(batch_size, TEXT_TOKENS, TEXT_DIM, generator=generator) if model.has_text else None
     mask = torch.ones(batch_size, TEXT_TOKENS, dtype=torch.bool) if model.has_text else None
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     scored = torch.ones_like(tokens, dtype=torch.bool)
@@ -73,7 +73,7 @@ def training_speed(model: ARTransformer, batch_size: int, steps: int, repeats: i
 
     def run():
         for _ in range(steps):
-            loss = next_token_metrics(model.logits(tokens, text, mask), tokens, scored).loss
+            loss = next_token_metrics(model.logits(tokens, context, mask), tokens, scored).loss
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

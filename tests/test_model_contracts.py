@@ -105,8 +105,8 @@ def _gpt(stage: str) -> ARTransformer:
 
 
 def _spec(stage: str) -> ServingSpec:
-    text = TEXT if stage == "v2w" else None
-    return ServingSpec(stage, "tokenizer_dv", (SIZE, SIZE), 8, 8.0, ARSampling(temperature=1.0, top_p=0.9), text)
+    context = TEXT if stage == "v2w" else None
+    return ServingSpec(stage, "tokenizer_dv", (SIZE, SIZE), 8, 8.0, ARSampling(temperature=1.0, top_p=0.9), context)
 
 
 def _gpt_outputs(model: ARTransformer) -> torch.Tensor:
@@ -258,9 +258,9 @@ def test_a_gpt_never_sees_later_tokens(stage):
     tokens = torch.randint(0, AR_VOCAB, (2, 48), generator=torch.Generator().manual_seed(1))
     changed = tokens.clone()
     changed[:, 20] = (tokens[:, 20] + 7) % AR_VOCAB
-    text = (_seeded(2, 3, 384), torch.ones(2, 3, dtype=torch.bool)) if model.has_text else (None, None)
+    context = (_seeded(2, 3, 384), torch.ones(2, 3, dtype=torch.bool)) if model.has_text else (None, None)
     with torch.no_grad():
-        before, after = model.logits(tokens, *text), model.logits(changed, *text)
+        before, after = model.logits(tokens, *context), model.logits(changed, *context)
     # Position i predicts token i from tokens < i: positions up to 20 cannot see token 20.
     assert torch.equal(before[:, :21], after[:, :21])
     assert not torch.allclose(before[:, 21:], after[:, 21:])

@@ -39,8 +39,10 @@ def _model(text_dim=None) -> ARTransformer:
 
 
 def _spec(stage: str) -> ServingSpec:
-    text = {"kind": "minilm", "max_tokens": 8} if stage == "v2w" else None
-    return ServingSpec(stage, "tokenizer_dv", (SIZE, SIZE), 8, 10.0, SamplingParams(temperature=1.0, top_p=0.9), text)
+    context = {"kind": "minilm", "max_tokens": 8} if stage == "v2w" else None
+    return ServingSpec(
+        stage, "tokenizer_dv", (SIZE, SIZE), 8, 10.0, SamplingParams(temperature=1.0, top_p=0.9), context
+    )
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ def test_kv_cache_decoding_gives_the_logits_of_a_full_forward_pass():
     model = tiny(text_dim=16)
     generator = torch.Generator().manual_seed(2)
     tokens = torch.randint(0, 50, (2, 32), generator=generator)
-    text, mask = (
+    context, mask = (
         torch.randn(2, 5, 16, generator=generator),
         torch.tensor([[True] * 5, [True, True, False, False, False]]),
     )
@@ -28,10 +28,10 @@ def test_kv_cache_decoding_gives_the_logits_of_a_full_forward_pass():
         torch.nn.init.normal_(block.cross_attention.to_out.weight, std=0.2)
     inputs = model.shift_right(tokens)
     with torch.no_grad():
-        full = model(inputs, 0, text, mask)
+        full = model(inputs, 0, context, mask)
         cache = model.new_cache()
-        pieces = [model(inputs[:, :9], 0, text, mask, cache)]  # prefill, then one token at a time
-        pieces += [model(inputs[:, i : i + 1], i, text, mask, cache) for i in range(9, 32)]
+        pieces = [model(inputs[:, :9], 0, context, mask, cache)]  # prefill, then one token at a time
+        pieces += [model(inputs[:, i : i + 1], i, context, mask, cache) for i in range(9, 32)]
     assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
 
 

@@ -63,8 +63,8 @@ def test_stage_two_trains_from_stage_one_and_learns_to_read_the_text():
     generator = torch.Generator().manual_seed(1)
     first = torch.randint(0, 64, (16,), generator=generator)
     tokens = torch.stack([torch.cat([first, torch.randint(0, 64, (16,), generator=generator)]) for _ in range(2)])
-    text = torch.randn(2, 3, 8, generator=generator)
-    clips = TokenClips(tokens, text, torch.ones(2, 3, dtype=torch.bool))
+    context = torch.randn(2, 3, 8, generator=generator)
+    clips = TokenClips(tokens, context, torch.ones(2, 3, dtype=torch.bool))
     params = ARTrainParams(
         max_steps=60,
         batch_size=4,

@@ -29,12 +29,13 @@ def training_captions(captions: list[str]) -> list[str]:
 
 @dataclass
 class TokenClips(Dataset):
-    """tokens Long[N, t*h*w] in (t, h, w) order, with (stage 2) text Float[N, S, D] and text_mask Bool[N, S], and the
-    held frames' tokens Long[N, A, t*h*w] when they were encoded (`LatentClips.held_indices`, for anchored models)."""
+    """tokens Long[N, t*h*w] in (t, h, w) order; in stage 2 the captions, context Float[N, S, D] and context_mask
+    Bool[N, S]; and the held frames' tokens Long[N, A, t*h*w] when they were encoded (`LatentClips.held_indices`,
+    for anchored models)."""
 
     tokens: Tensor
-    text: Tensor | None = None
-    text_mask: Tensor | None = None
+    context: Tensor | None = None
+    context_mask: Tensor | None = None
     held: Tensor | None = None
     held_condition_latents: list[int] = field(default_factory=list)  # what each of the A held frames conditions on
 
@@ -51,8 +52,8 @@ class TokenClips(Dataset):
         anchors = list(clips.held_condition_latents)
         if captions is None:
             return cls(tokens, held=held, held_condition_latents=anchors)
-        text, text_mask = captions.lookup(training_captions(clips.captions))
-        return cls(tokens, text, text_mask, held, anchors)
+        context, context_mask = captions.lookup(training_captions(clips.captions))
+        return cls(tokens, context, context_mask, held, anchors)
 
     def held_for(self, condition_latents: int) -> Tensor:
         """The held frames' tokens Long[N, t*h*w] for `condition_latents` condition latent frames."""
@@ -63,8 +64,8 @@ class TokenClips(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Tensor]:
         item = {"tokens": self.tokens[index]}
-        if self.text is not None:
-            item.update(text=self.text[index], text_mask=self.text_mask[index])
+        if self.context is not None:
+            item.update(context=self.context[index], context_mask=self.context_mask[index])
         if self.held is not None:
             item["held"] = self.held[index]
         return item

@@ -94,21 +94,20 @@ class ARWorldModel:
             total = len(condition) + math.ceil(n_future / tc) * tc
         else:
             total = 1 + math.ceil((n_future - 1) / tc) * tc
-        text, text_mask = _text(self, caption)
+        context, context_mask = _text(self, caption)
         generator = torch.Generator().manual_seed(int(seed))
         video = condition
         for window in plan_generation(len(condition), total, self.window_latents, tc):
-            context = video[window.start : window.start + window.condition_frames]
+            given = video[window.start : window.start + window.condition_frames]
             held = None
-            if self.model.config.held_frame_anchor and len(
-                context
-            ):  # the condition tokens are the held frame's first ones (causality)
-                held = _encode(self.tokenizer, held_video(context, len(context), window.frames), self.model)
+            if self.model.config.held_frame_anchor and len(given):
+                # The condition tokens are the held frame's first ones (causality).
+                held = _encode(self.tokenizer, held_video(given, len(given), window.frames), self.model)
                 condition_tokens = held[:, : window.condition_latents]
             else:
-                condition_tokens = _encode(self.tokenizer, context, self.model)
+                condition_tokens = _encode(self.tokenizer, given, self.model)
             tokens = continue_tokens(
-                self.model, condition_tokens, window.latents, sampling, text, text_mask, generator, held
+                self.model, condition_tokens, window.latents, sampling, context, context_mask, generator, held
             )
             with torch.no_grad():
                 frames = tensor_to_frames(self.tokenizer.decode_indices(tokens)[0])

@@ -34,7 +34,7 @@ from cosmos_flow.nn.rope import RoPE3D
 INIT_STD = 0.02
 
 
-@dataclass
+@dataclass(frozen=True)
 class ARConfig:
     """Everything that defines the network (JSON-safe through `to_dict`).
 
@@ -53,11 +53,10 @@ class ARConfig:
     mlp_hidden: int = 256
     text_dim: int | None = None
     rope_base: float = 10000.0
-    name: str = "tiny"
     held_frame_anchor: bool = False  # each position also reads the held frame's token for the cell it predicts
 
     def __post_init__(self) -> None:
-        self.latent_grid = tuple(int(size) for size in self.latent_grid)
+        object.__setattr__(self, "latent_grid", tuple(int(size) for size in self.latent_grid))  # JSON gives a list
         if len(self.latent_grid) != 3 or min(self.latent_grid) < 1:
             raise ValueError(
                 f"latent_grid must be three positive sizes (t, h, w), got {self.latent_grid}; e.g. (3, 8, 8) for 17 "
@@ -127,7 +126,7 @@ class BlockCache:
     and (stage 2) those of the text, projected once at the first step instead of at every token."""
 
     tokens: KVCache = dataclasses.field(default_factory=KVCache)
-    text: KVCache = dataclasses.field(default_factory=KVCache)
+    context: KVCache = dataclasses.field(default_factory=KVCache)
 
 
 class DecoderBlock(nn.Module):
@@ -150,8 +149,8 @@ class DecoderBlock(nn.Module):
         self,
         x: Tensor,
         rope: tuple[Tensor, Tensor],
-        text: Tensor | None,
-        text_mask: Tensor | None,
+        context: Tensor | None,
+        context_mask: Tensor | None,
         cache: BlockCache | None,
     ) -> Tensor:
         x = x + self.attention(
@@ -159,7 +158,10 @@ class DecoderBlock(nn.Module):
         )
         if self.has_text:
             x = x + self.cross_attention(
-                self.cross_norm(x), context=text, context_mask=text_mask, cache=None if cache is None else cache.text
+                self.cross_norm(x),
+                context=context,
+                context_mask=context_mask,
+                cache=None if cache is None else cache.context,
             )
         return x + self.mlp(self.mlp_norm(x))
 
@@ -219,14 +221,14 @@ class ARTransformer(nn.Module):
         self,
         inputs: Tensor,
         start: int = 0,
-        text: Tensor | None = None,
-        text_mask: Tensor | None = None,
+        context: Tensor | None = None,
+        context_mask: Tensor | None = None,
         cache: list[BlockCache] | None = None,
         held: Tensor | None = None,
     ) -> Tensor:
         """Logits Float[B, n, vocab_size] at positions start .. start+n-1 for inputs Long[B, n] (see `shift_right`).
 
-        text Float[B, S, text_dim] and text_mask Bool[B, S] (True on real tokens) are required when
+        context Float[B, S, text_dim] and context_mask Bool[B, S] (True on real tokens) are required when
         the model has cross-attention and ignored otherwise. With a cache, `inputs` are the ones
         not seen yet, `start` must equal the number already cached, and the text must be the
         one of the first call (its keys and values are cached then). held Long[B, n]: the held
@@ -243,7 +245,7 @@ class ARTransformer(nn.Module):
                 f"the cache holds {len(cache[0].tokens)} positions but start={start}; pass start=len(cache[0].tokens) "
                 "or a fresh cache"
             )
-        if self.has_text and text is None:
+        if self.has_text and context is None:
             raise ValueError("this model attends to text (stage 2): pass text embeddings and their mask")
         x = self.token_embedding(inputs) + self.absolute_position[start:end].to(self.token_embedding.weight.dtype)
         if self.held_embedding is not None:
@@ -254,17 +256,17 @@ class ARTransformer(nn.Module):
                 )
             x = x + self.held_embedding(held)
         rope = (self.rope_cos[start:end], self.rope_sin[start:end])
-        text = text if self.has_text else None
-        text_mask = text_mask if self.has_text else None
+        context = context if self.has_text else None
+        context_mask = context_mask if self.has_text else None
         for index, block in enumerate(self.blocks):
-            x = block(x, rope, text, text_mask, None if cache is None else cache[index])
+            x = block(x, rope, context, context_mask, None if cache is None else cache[index])
         return self.head(self.norm(x))
 
     def logits(
         self,
         tokens: Tensor,
-        text: Tensor | None = None,
-        text_mask: Tensor | None = None,
+        context: Tensor | None = None,
+        context_mask: Tensor | None = None,
         corrupted: Tensor | None = None,
         held: Tensor | None = None,
     ) -> Tensor:
@@ -274,7 +276,7 @@ class ARTransformer(nn.Module):
         replaced by random ones; the predictions are still scored against `tokens`. held: the held
         frame's tokens [B, L] (anchored models).
         """
-        return self(self.shift_right(tokens if corrupted is None else corrupted), 0, text, text_mask, held=held)
+        return self(self.shift_right(tokens if corrupted is None else corrupted), 0, context, context_mask, held=held)
 
 
 def load_stage_one(model: ARTransformer, state_dict: dict[str, Tensor]) -> None:

@@ -19,7 +19,8 @@ VAL_CONDITION_LATENTS = 1
 
 
 class ARModule(pl.LightningModule):
-    """Trains the transformer on batches {"tokens": Long[B, L], and in stage 2 "text", "text_mask"}."""
+    """Trains the transformer on batches {"tokens": Long[B, L], and in stage 2 the caption's "context" and
+    "context_mask"}."""
 
     def __init__(
         self,

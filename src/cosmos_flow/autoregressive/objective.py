@@ -90,7 +90,7 @@ def batch_metrics(
     corruption_rate: float = 0.0,
     held_condition_latents: Sequence[int] = (),
 ) -> TokenMetrics:
-    """The objective on a batch {"tokens": Long[B, L], for a text model "text", "text_mask", for an anchored model
+    """The objective on a batch {"tokens": Long[B, L], for a text model "context", "context_mask", for an anchored model
     "held" Long[B, A, L], the held frame's tokens for each entry of `held_condition_latents`}: the model reads the
     (corrupted) tokens (and the held frame of the condition drawn) and is scored on the clean ones after each clip's
     condition latent frames."""
@@ -108,7 +108,7 @@ def batch_metrics(
         which = torch.tensor([list(held_condition_latents).index(int(count)) for count in counts], device=tokens.device)
         held = batch["held"][torch.arange(tokens.shape[0], device=tokens.device), which]
     corrupted = corrupt_tokens(tokens, corruption_rate, config.vocab_size)
-    logits = model.logits(tokens, batch.get("text"), batch.get("text_mask"), corrupted=corrupted, held=held)
+    logits = model.logits(tokens, batch.get("context"), batch.get("context_mask"), corrupted=corrupted, held=held)
     return next_token_metrics(logits, tokens, mask)
 
 

@@ -31,7 +31,7 @@ def get_config(size: str, vocab_size: int, latent_grid: tuple[int, int, int], **
     """The ARConfig of a named size for a tokenizer's vocabulary and a window of latent_grid (t, h, w) latents."""
     if size not in AR_SIZES:
         raise ValueError(f"unknown autoregressive model size {size!r}: choose one of {', '.join(AR_SIZES)}")
-    config = ARConfig(vocab_size=vocab_size, latent_grid=latent_grid, name=size, **AR_SIZES[size])
+    config = ARConfig(vocab_size=vocab_size, latent_grid=latent_grid, **AR_SIZES[size])
     try:
         return dataclasses.replace(config, **overrides)
     except TypeError as error:

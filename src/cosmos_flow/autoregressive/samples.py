@@ -62,8 +62,8 @@ def continue_clips(
         truth[:, :condition_latents],
         latents,
         sampling,
-        batch.get("text"),
-        batch.get("text_mask"),
+        batch.get("context"),
+        batch.get("context_mask"),
         generator,
         held,
     )

@@ -91,8 +91,8 @@ def generate_tokens(
     prefix: Tensor,
     length: int,
     params: SamplingParams,
-    text: Tensor | None = None,
-    text_mask: Tensor | None = None,
+    context: Tensor | None = None,
+    context_mask: Tensor | None = None,
     generator: torch.Generator | None = None,
     use_cache: bool = True,
     held: Tensor | None = None,
@@ -117,18 +117,18 @@ def generate_tokens(
 
     cache = model.new_cache() if use_cache else None
     inputs = _after_bos(model, tokens)
-    logits = model(inputs, 0, text, text_mask, cache, held=held_at(0, inputs.shape[1]))[:, -1]
+    logits = model(inputs, 0, context, context_mask, cache, held=held_at(0, inputs.shape[1]))[:, -1]
     while True:
         tokens = torch.cat([tokens, sample_next(logits, params, generator)[:, None]], dim=1)
         if tokens.shape[1] == length:
             return tokens
         if use_cache:
-            logits = model(tokens[:, -1:], tokens.shape[1], text, text_mask, cache, held=held_at(tokens.shape[1], 1))[
-                :, -1
-            ]
+            logits = model(
+                tokens[:, -1:], tokens.shape[1], context, context_mask, cache, held=held_at(tokens.shape[1], 1)
+            )[:, -1]
         else:
             inputs = _after_bos(model, tokens)
-            logits = model(inputs, 0, text, text_mask, held=held_at(0, inputs.shape[1]))[:, -1]
+            logits = model(inputs, 0, context, context_mask, held=held_at(0, inputs.shape[1]))[:, -1]
 
 
 def _after_bos(model: ARTransformer, tokens: Tensor) -> Tensor:
@@ -142,8 +142,8 @@ def continue_tokens(
     condition: Tensor,
     latents: int,
     sampling: SamplingParams,
-    text: Tensor | None = None,
-    text_mask: Tensor | None = None,
+    context: Tensor | None = None,
+    context_mask: Tensor | None = None,
     generator: torch.Generator | None = None,
     held: Tensor | None = None,
 ) -> Tensor:
@@ -160,8 +160,8 @@ def continue_tokens(
         condition.flatten(1),
         latents * height * width,
         sampling,
-        text,
-        text_mask,
+        context,
+        context_mask,
         generator,
         held=None if held is None else held.flatten(1),
     )

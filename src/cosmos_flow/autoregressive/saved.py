@@ -112,7 +112,7 @@ def default_card(
         else "video only (stage 1: next video token from past video tokens)"
     )
     lines = [
-        f"# Autoregressive world model ({config.name}, {spec.stage})",
+        f"# Autoregressive world model ({spec.stage})",
         "",
         f"A decoder-only transformer over the discrete tokens of `{spec.tokenizer}`, {stage}.",
         f"{config.depth} blocks x {config.dim} wide, {config.heads} heads ({config.kv_heads} key/value heads), "

@@ -124,7 +124,6 @@ def train_stage(
         logger.log_hyperparams(
             {
                 "ar_parameters": parameter_count(module.model),
-                "ar_size": config.name,
                 "ar_text": config.text_dim is not None,
             }
         )
@@ -137,16 +136,14 @@ def train_stage(
         "parameters": parameter_count(module.model),
     }
     if val is None or len(val) == 0:
-        log.warning(
-            "there are no validation clips: the val_* numbers of %s are measured on the training clips", config.name
-        )
+        log.warning("there are no validation clips: the val_* numbers are measured on the training clips")
     metrics.update(
         evaluate(module.model, val if val is not None and len(val) else train, params.batch_size)
     )  # on the training device
     model = module.model.eval().cpu()
     log.info(
-        "trained %s (%d steps): %s",
-        config.name,
+        "trained a %d-block transformer (%d steps): %s",
+        config.depth,
         params.max_steps,
         {name: round(value, 4) for name, value in metrics.items()},
     )
