@@ -72,8 +72,47 @@ def test_gradient_clipping_bounds_each_update():
     assert module.weight.detach().norm() == pytest.approx(0.01, rel=1e-4)  # one SGD step of lr 1 on a clipped gradient
 
 
+class WeightLog(pl.Callback):
+    """The weights after every training step."""
+
+    def __init__(self):
+        self.weights = []
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        self.weights.append(pl_module.weight.detach().clone())
+
+
+def test_an_ema_run_ends_with_the_moving_average_of_the_weights_after_each_step():
+    raw, steps = WeightLog(), 5
+    fit(LineFit(), _data(), _settings(max_steps=steps), has_validation=False, callbacks=[raw])
+    averaged = LineFit()
+    fit(averaged, _data(), _settings(max_steps=steps, ema_decay=0.8), has_validation=False)
+    expected = torch.zeros(3)  # the starting weights
+    for weight in raw.weights:
+        expected = 0.8 * expected + 0.2 * weight
+    torch.testing.assert_close(averaged.weight.detach(), expected)
+    assert not torch.allclose(averaged.weight.detach(), raw.weights[-1])  # not simply the last weights
+
+
+def test_a_resumed_ema_run_keeps_averaging_where_it_stopped(tmp_path):
+    whole = LineFit()
+    fit(whole, _data(), _settings(max_steps=6, ema_decay=0.8), has_validation=False)
+    fit(LineFit(), _data(), _settings(max_steps=4, ema_decay=0.8, checkpoint_dir=str(tmp_path)), has_validation=False)
+    resumed = LineFit()
+    fit(resumed, _data(), _settings(max_steps=6, ema_decay=0.8, checkpoint_dir=str(tmp_path)), has_validation=False)
+    torch.testing.assert_close(resumed.weight, whole.weight)
+
+
 @pytest.mark.parametrize(
-    "overrides", [{"max_steps": 0}, {"val_every_steps": 0}, {"log_every_steps": 0}, {"gradient_clip_norm": 0.0}]
+    "overrides",
+    [
+        {"max_steps": 0},
+        {"val_every_steps": 0},
+        {"log_every_steps": 0},
+        {"gradient_clip_norm": 0.0},
+        {"ema_decay": 1.0},
+        {"ema_decay": -0.1},
+    ],
 )
 def test_settings_that_cannot_work_are_refused(overrides):
     with pytest.raises(ValueError):

@@ -1,8 +1,9 @@
 """The one training harness: every model family's LightningModule is fitted here, by the only `pl.Trainer` in the code.
 
-A family keeps its LightningModule, its data and its own parameter set; what a run of steps needs (how many, how
-often to validate and log, clipping, precision, device, progress bar, checkpoints and resume) is `FitSettings`, and
-`fit` returns what every family reports of it (`FitResult`). Strategies, resume and EMA land here once for all.
+A family keeps its LightningModule, its data and its own parameters, which extend `FitSettings`: what a run of steps
+needs (how many, how often to validate and log, clipping, precision, devices and strategy, progress bar, checkpoints
+and resume, an EMA of the weights) is written once, here, and `fit` returns what every family reports of it
+(`FitResult`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytorch_lightning as pl
+import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.loggers import Logger
 from torch.utils.data import DataLoader
@@ -22,23 +24,29 @@ log = logging.getLogger(__name__)
 LAST_CHECKPOINT = "last.ckpt"
 
 
-@dataclass(frozen=True)
+@dataclass
 class FitSettings:
-    """How a run of training steps goes. precision "bf16-mixed" suits GPUs; CPUs want "32-true".
+    """How a run of training steps goes; every family's training parameters extend it (and may change the defaults).
+    precision "bf16-mixed" suits GPUs; CPUs want "32-true".
 
     checkpoint_dir: where `last.ckpt` is written as training goes (every validation interval and at the end) and
     resumed from by the next call, so an interrupted run continues and a finished one returns at once; None: no
     checkpoints.
+    ema_decay: keep an exponential moving average of the weights, w_ema <- d * w_ema + (1 - d) * w after every step,
+    and end training with it (validation during training sees the raw weights); None: the raw weights.
     """
 
-    max_steps: int
-    val_every_steps: int
+    max_steps: int = 1000
+    val_every_steps: int = 100
     log_every_steps: int = 10
     gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
     precision: str = "32-true"
     accelerator: str = "auto"
     progress_bar: bool = False
     checkpoint_dir: str | None = None
+    devices: int | str = 1  # Lightning's devices (e.g. 2, or "auto")
+    strategy: str = "auto"  # Lightning's strategy (e.g. "ddp")
+    ema_decay: float | None = None
 
     def __post_init__(self) -> None:
         if min(self.max_steps, self.val_every_steps, self.log_every_steps) < 1:
@@ -47,6 +55,8 @@ class FitSettings:
             raise ValueError(
                 f"gradient_clip_norm must be positive or null (no clipping), got {self.gradient_clip_norm}"
             )
+        if self.ema_decay is not None and not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) or null (no average), got {self.ema_decay}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,40 @@ class StepTimer(pl.Callback):
         self.steps += 1
 
 
+class WeightAverage(pl.Callback):
+    """An exponential moving average of the trainable weights, updated after every training step. Saved in
+    checkpoints beside the raw weights (which training resumes from), so a resumed run keeps averaging where it
+    stopped; `fit` copies it into the module once the trainer is done."""
+
+    def __init__(self, decay: float):
+        self.decay = decay
+        self.average: dict[str, torch.Tensor] | None = None
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        if self.average is None:  # a resumed run brought its average with it (load_state_dict)
+            self.average = {name: weight.detach().clone() for name, weight in _trainable(pl_module)}
+
+    @torch.no_grad()
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        for name, weight in _trainable(pl_module):
+            self.average[name].lerp_(weight.detach(), 1.0 - self.decay)
+
+    @torch.no_grad()
+    def copy_into(self, module: torch.nn.Module) -> None:
+        for name, weight in _trainable(module):
+            weight.copy_(self.average[name])
+
+    def state_dict(self) -> dict:
+        return {"average": self.average}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.average = state_dict["average"]
+
+
+def _trainable(module: torch.nn.Module):
+    return ((name, weight) for name, weight in module.named_parameters() if weight.requires_grad)
+
+
 class LoaderData(pl.LightningDataModule):
     """Ready-made loaders as a datamodule, for families that build their own (e.g. with a seeded sampler)."""
 
@@ -103,6 +147,9 @@ def fit(
     timer = StepTimer()
     every = min(settings.val_every_steps, settings.max_steps)
     all_callbacks: list[pl.Callback] = [timer, *(callbacks or [])]
+    average = None if settings.ema_decay is None else WeightAverage(settings.ema_decay)
+    if average is not None:
+        all_callbacks.append(average)
     resume_from = None
     if settings.checkpoint_dir is not None:
         # Only last.ckpt, always under that name (no last-v1.ckpt when one exists): it is what a rerun resumes from.
@@ -133,7 +180,8 @@ def fit(
         gradient_clip_algorithm="norm",
         precision=settings.precision,
         accelerator=settings.accelerator,
-        devices=1,
+        devices=settings.devices,
+        strategy=settings.strategy,
     )
     if resume_from is not None:
         log.info("resuming training from %s", resume_from)
@@ -142,4 +190,6 @@ def fit(
     if settings.checkpoint_dir is not None:
         # every_n_train_steps may not divide max_steps: make sure last.ckpt holds the final state.
         trainer.save_checkpoint(Path(settings.checkpoint_dir) / LAST_CHECKPOINT, weights_only=False)
+    if average is not None and average.average is not None:
+        average.copy_into(module)  # after the last checkpoint, which keeps the raw weights to resume from
     return FitResult(steps=timer.steps, step_seconds=timer.seconds, wall_seconds=time.perf_counter() - started)

@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class ARTrainParams:
-    """How long and how a stage trains. precision "bf16-mixed" suits GPUs; CPUs want "32-true"."""
+class ARTrainParams(FitSettings):
+    """How long and how a stage trains: the harness's settings (`FitSettings`: steps, validation, clipping,
+    precision, devices, checkpoints, EMA, with this family's defaults) and this family's own."""
 
     max_steps: int = 300
     batch_size: int = 8
@@ -44,28 +45,12 @@ class ARTrainParams:
     corruption_rate: float = 0.1
     condition_latents: list[int] = field(default_factory=lambda: [1, 2])
     seed: int = 0
-    precision: str = "32-true"
-    accelerator: str = "auto"
-    log_every_steps: int = 10
-    progress_bar: bool = False
-    gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
-        self.fit_settings()  # checks the steps, intervals and clipping
+        super().__post_init__()  # the steps, intervals, clipping and EMA
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         check_corruption_rate(self.corruption_rate)
-
-    def fit_settings(self) -> FitSettings:
-        return FitSettings(
-            self.max_steps,
-            self.val_every_steps,
-            self.log_every_steps,
-            self.gradient_clip_norm,
-            self.precision,
-            self.accelerator,
-            self.progress_bar,
-        )
 
 
 @dataclass
@@ -128,7 +113,7 @@ def train_stage(
             }
         )
     data = TokenDataModule(train, val, params.batch_size, params.max_steps, params.seed)
-    result = fit(module, data, params.fit_settings(), has_validation=data.val is not None, logger=logger)
+    result = fit(module, data, params, has_validation=data.val is not None, logger=logger)
     tokens_per_step = params.batch_size * train.tokens.shape[1]
     metrics = {
         "train_tokens_per_s": result.steps_per_second * tokens_per_step,

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class DiffusionTrainParams:
-    """How long and how one stage trains. precision "bf16-mixed" suits GPUs; CPUs want "32-true"."""
+class DiffusionTrainParams(FitSettings):
+    """How long and how one stage trains: the harness's settings (`FitSettings`: steps, validation, clipping,
+    precision, devices, checkpoints, EMA, with this family's defaults) and this family's own."""
 
     max_steps: int = 600
     batch_size: int = 8
@@ -41,31 +42,16 @@ class DiffusionTrainParams:
     caption_dropout: float = 0.1  # captions replaced by the null text, for classifier-free guidance
     sigma_buckets: int = 4  # losses are logged per σ range
     val_every_steps: int = 200
-    log_every_steps: int = 10
     gradient_clip_norm: float | None = 1.0  # clip the gradient's global norm to this (None: no clipping)
     seed: int = 0
-    precision: str = "32-true"
-    accelerator: str = "auto"
-    progress_bar: bool = False
     num_workers: int = 0
 
     def __post_init__(self) -> None:
-        self.fit_settings()  # checks the steps, intervals and clipping
+        super().__post_init__()  # the steps, intervals, clipping and EMA
         if min(self.batch_size, self.sigma_buckets) < 1:
             raise ValueError("batch_size and sigma_buckets must be at least 1")
         if not 0.0 <= self.caption_dropout < 1.0:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
-
-    def fit_settings(self) -> FitSettings:
-        return FitSettings(
-            self.max_steps,
-            self.val_every_steps,
-            self.log_every_steps,
-            self.gradient_clip_norm,
-            self.precision,
-            self.accelerator,
-            self.progress_bar,
-        )
 
     def module_settings(self) -> dict:
         """The DiffusionModule hyperparameters these params set."""
@@ -178,7 +164,7 @@ def train_diffusion(
     has_val = val is not None and len(val) > 0
     val_loader = DataLoader(val, batch_size=params.batch_size) if has_val else None
     data = LoaderData(train_loader, val_loader)
-    result = fit(module, data, params.fit_settings(), has_val, logger, [samples] if samples is not None else [])
+    result = fit(module, data, params, has_val, logger, [samples] if samples is not None else [])
     trained = module.denoiser.eval().cpu().float()
     summary = {
         "final_train_loss": module.final_training_loss(),

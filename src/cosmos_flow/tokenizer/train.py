@@ -15,8 +15,9 @@ from cosmos_flow.training import FitSettings, fit
 
 
 @dataclass
-class TokenizerTrainParams:
-    """How long and how a tokenizer trains. precision "bf16-mixed" suits GPUs; CPUs want "32-true"."""
+class TokenizerTrainParams(FitSettings):
+    """How long and how a tokenizer trains: the harness's settings (`FitSettings`: steps, validation, clipping,
+    precision, devices, checkpoints, EMA, with this family's defaults) and this family's own."""
 
     max_steps: int = 2000
     learning_rate: float = 1e-3
@@ -25,25 +26,19 @@ class TokenizerTrainParams:
     loss_weights: dict | None = None
     image_weight: float = 0.5
     seed: int = 0
-    precision: str = "32-true"
-    accelerator: str = "auto"
-    checkpoint_dir: str | None = None
-    progress_bar: bool = False
     weight_decay: float = 0.0
     # AdamW's (beta1, beta2). A beta2 of 0.99 instead of torch's 0.999 lets the step size follow
     # the gradient's scale sooner: 25.29 against 25.01 dB on held-out sim after 1,500 steps.
     betas: tuple[float, float] = (0.9, 0.99)
-    log_every_steps: int = 10
     sample_fps: float = 12  # frame rate of the reconstruction videos logged to MLflow
     spread_weight: float = (
         0.0  # DV: weight of the term that spreads codes over the codebook (FSQ.spread_loss); 0 is off
     )
     # extra weight of simulated object pixels in the reconstruction loss (losses.reconstruction_losses); 0 is off
     object_weight: float = 0.0
-    gradient_clip_norm: float | None = None  # clip the gradient's global norm to this (None: no clipping)
 
     def __post_init__(self):
-        self.fit_settings()  # checks the steps, intervals and clipping
+        super().__post_init__()  # the steps, intervals, clipping and EMA
         betas = self.betas if isinstance(self.betas, (list, tuple)) else [self.betas]
         if len(betas) != 2 or not all(isinstance(beta, (int, float)) and 0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(
@@ -55,18 +50,6 @@ class TokenizerTrainParams:
                 f"spread_weight and object_weight must be 0 (off) or positive, got {self.spread_weight} and "
                 f"{self.object_weight}"
             )
-
-    def fit_settings(self) -> FitSettings:
-        return FitSettings(
-            self.max_steps,
-            self.val_every_steps,
-            self.log_every_steps,
-            self.gradient_clip_norm,
-            self.precision,
-            self.accelerator,
-            self.progress_bar,
-            self.checkpoint_dir,
-        )
 
 
 def train_tokenizer(
@@ -96,5 +79,5 @@ def train_tokenizer(
     module.tokenizer.check_input(data.frames, data.crop, data.crop)
     if logger is not None:
         logger.log_hyperparams({"tokenizer_parameters": sum(p.numel() for p in module.tokenizer.parameters())})
-    fit(module, datamodule, params.fit_settings(), has_validation=len(datamodule.val_clips) > 0, logger=logger)
+    fit(module, datamodule, params, has_validation=len(datamodule.val_clips) > 0, logger=logger)
     return module.tokenizer.eval().cpu()
