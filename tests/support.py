@@ -73,3 +73,30 @@ def end_runs():
     while mlflow.active_run() is not None:  # kedro-mlflow leaves its run open in this process
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
+
+
+def base_parameters(name: str, overrides: dict | None = None) -> dict:
+    """The `name` block of conf/base/parameters_<name>.yml with `overrides` merged in key by key (as Kedro merges
+    runtime parameters)."""
+    import yaml
+
+    def merged(base: dict, override: dict) -> dict:
+        result = dict(base)
+        for key, value in override.items():
+            both_dicts = isinstance(value, dict) and isinstance(result.get(key), dict)
+            result[key] = merged(result[key], value) if both_dicts else value
+        return result
+
+    parameters = yaml.safe_load((PROJECT_ROOT / f"conf/base/parameters_{name}.yml").read_text())[name]
+    return merged(parameters, overrides or {})
+
+
+def run_in_memory(pipeline, inputs: dict):
+    """Run a pipeline as the Kedro starters test theirs: every input a MemoryDataset, every output kept in memory.
+    Returns the catalog, whose outputs `catalog.load(name)` reads."""
+    from kedro.io import DataCatalog, MemoryDataset
+    from kedro.runner import SequentialRunner
+
+    catalog = DataCatalog({name: MemoryDataset(value) for name, value in inputs.items()})
+    SequentialRunner().run(pipeline, catalog)
+    return catalog

@@ -4,12 +4,14 @@ import json
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 import torch
-from support import end_runs, make_project, run_pipelines, write_training_clips
+from support import base_parameters, end_runs, make_project, run_in_memory, run_pipelines, write_training_clips
 
 from cosmos_flow.autoregressive.generate import load_world_model
-from cosmos_flow.model_store import save_model
+from cosmos_flow.model_store import load_model, save_model
+from cosmos_flow.pipelines.autoregressive.pipeline import create_pipeline
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
@@ -181,3 +183,20 @@ def test_the_parent_run_gets_the_summary_and_the_sample_videos(runs):
     assert "v2w_val_loss" in parent.data.metrics
     logged = {item.path for item in client.list_artifacts(parent.info.run_id, "ar_samples")}
     assert {"ar_samples/ar_video_0.mp4", "ar_samples/ar_v2w_0.gif"} <= logged
+
+
+def test_the_pipeline_runs_on_an_in_memory_catalog(project):
+    """Every node, fed from memory: both stages saved as artifacts, a truth | sample video per stage, flat metrics."""
+    _synthetic_world(project)
+    inputs = {
+        "training_clips": pd.read_parquet(project / "data/05_model_input/training_clips.parquet"),
+        "tokenizer_dv": load_model(project / "data/06_models/tokenizer_dv"),
+        "params:autoregressive": base_parameters("autoregressive", TINY),
+    }
+    with torch_threads(1):
+        catalog = run_in_memory(create_pipeline(), inputs)
+    assert catalog.load("ar_v2w@artifact").config["stage"] == "v2w"
+    videos = catalog.load("ar_sample_videos")
+    assert sorted(videos) == ["ar_v2w_0", "ar_video_0"]
+    assert videos["ar_v2w_0"].frames.shape == (FRAMES, SIZE, 2 * SIZE, 3)  # truth | sample
+    assert catalog.load("autoregressive_metrics")["v2w_generation_tokens_per_s"] > 0

@@ -5,12 +5,14 @@ import json
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 import torch
-from support import end_runs, make_project, run_pipelines, write_training_clips
+from support import base_parameters, end_runs, make_project, run_in_memory, run_pipelines, write_training_clips
 
 from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.model_store import load_model, save_model
+from cosmos_flow.pipelines.diffusion.pipeline import create_pipeline
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
 from cosmos_flow.tokenizer.saved import tokenizer_artifact
@@ -170,3 +172,22 @@ def test_the_parent_run_gets_the_summary_metrics_and_final_samples(child_runs):
     assert "diffusion_samples/diffusion_v2w.gif" in {
         item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")
     }
+
+
+def test_the_pipeline_runs_on_an_in_memory_catalog(project):
+    """Every node, fed from memory: two stages saved as artifacts, one sample video each, flat metrics."""
+    _synthetic_world(project)
+    inputs = {
+        "training_clips": pd.read_parquet(project / "data/05_model_input/training_clips.parquet"),
+        "tokenizer_cv": load_model(project / "data/06_models/tokenizer_cv"),
+        "params:diffusion": base_parameters("diffusion", TINY),
+    }
+    with torch_threads(1):
+        catalog = run_in_memory(create_pipeline(), inputs)
+    stages = {stage: catalog.load(f"diffusion_{stage}@artifact").config["stage"] for stage in ("t2w", "v2w")}
+    assert stages == {"t2w": "t2w", "v2w": "v2w"}
+    videos = catalog.load("diffusion_sample_videos")
+    assert sorted(videos) == ["diffusion_t2w", "diffusion_v2w"] and videos["diffusion_v2w"].fps == 8.0
+    assert videos["diffusion_v2w"].frames.shape[1:] == (SIZE, 2 * SIZE + 2, 3)  # two clips side by side
+    metrics = catalog.load("diffusion_metrics")
+    assert metrics["t2w_steps"] == 4 and metrics["v2w_seconds_per_sample"] > 0

@@ -3,7 +3,9 @@
 import json
 
 import pandas as pd
-from support import run_pipelines
+from support import base_parameters, run_in_memory, run_pipelines
+
+from cosmos_flow.pipelines.simulation.pipeline import create_pipeline
 
 # Runtime parameters merge into conf/base key by key, so every count is given.
 TINY = {
@@ -35,3 +37,14 @@ def test_simulated_episodes_are_ingested_with_their_episode_ids(project):
 
     metrics = json.loads((project / "data/08_reporting/simulation_metrics.json").read_text())
     assert metrics["episodes"] == 5 and metrics["episodes_drop_train"] == 2
+
+
+def test_the_simulation_pipeline_runs_on_an_in_memory_catalog(project):
+    inputs = {
+        "params:simulation": base_parameters("simulation", {"episodes": TINY, "workers": 1, "progress": False}),
+        "params:simulation_output_dir": "data/01_raw/sim",
+    }
+    catalog = run_in_memory(create_pipeline(), inputs)
+    episodes = catalog.load("sim_episodes")
+    assert len(episodes) == 5 and (project / episodes.iloc[0]["path"] / "frames.npz").is_file()
+    assert catalog.load("simulation_metrics")["episodes_push_train"] == 1

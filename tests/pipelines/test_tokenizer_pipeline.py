@@ -6,10 +6,11 @@ import mlflow
 import pandas as pd
 import pytest
 import torch
-from support import run_pipelines
+from support import base_parameters, run_in_memory, run_pipelines
 
 from cosmos_flow.manifests.training_clips import load_clip_frames
 from cosmos_flow.model_store import load_model
+from cosmos_flow.pipelines.tokenizer.pipeline import create_pipeline
 from cosmos_flow.tokenizer.evaluate import evaluate_tokenizer
 from cosmos_flow.tokenizer.model import CausalVideoTokenizer
 from cosmos_flow.tokenizer.registry import get_config
@@ -103,3 +104,19 @@ def test_a_rerun_resumes_from_the_checkpoints_and_saves_the_same_model(tiny_worl
     run_pipelines(tiny_world, ["tokenizer"], tokenizer=TINY)
     second = load_model(tiny_world / "data/06_models/tokenizer_cv").state_dict
     assert all(torch.equal(first[name], second[name]) for name in first)
+
+
+def test_the_tokenizer_pipeline_runs_on_an_in_memory_catalog(tiny_world):
+    """From the manifests in memory: both tokenizers as artifacts and the report (intermediate datasets, such as the
+    training clip table, are released once the nodes that read them have run)."""
+    data = tiny_world / "data"
+    inputs = {
+        "clips_manifest": pd.read_parquet(data / "03_primary/clips.parquet"),
+        "videos_manifest": pd.read_parquet(data / "02_intermediate/videos.parquet"),
+        "sim_episodes": pd.read_parquet(data / "01_raw/sim/episodes.parquet"),
+        "params:tokenizer": base_parameters("tokenizer", TINY),
+    }
+    catalog = run_in_memory(create_pipeline(), inputs)
+    configs = {kind: catalog.load(f"tokenizer_{kind}").config["tokenizer"] for kind in ("cv", "dv")}
+    assert (configs["cv"]["kind"], configs["dv"]["kind"]) == ("cv", "dv")
+    assert {f"{kind}_sim_{name}" for kind in ("cv", "dv") for name in QUALITY} <= set(catalog.load("tokenizer_metrics"))
