@@ -1,6 +1,6 @@
 """Saved models on disk: safetensors weights + a JSON config + a model card. Never pickle.
 
-The layout of data/06_models/<name>/ (docs/ARCHITECTURE.md, "Models"); no Kedro here, so the CLI and
+The layout of a model folder (docs/ARCHITECTURE.md, "Models"); no Kedro here, so the CLI and
 library code load models the same way pipelines do.
 """
 

@@ -11,7 +11,7 @@ from cosmos_flow.model_store import CONFIG_FILE, WEIGHTS_FILE, ModelArtifact, lo
 
 
 class ModelDataset(AbstractDataset[ModelArtifact | None, ModelArtifact]):
-    """A model folder under data/06_models: model.safetensors + config.json + card.md.
+    """A model folder (the catalog gives its path): model.safetensors + config.json + card.md.
 
     missing_ok: load a folder that holds no model yet as None, for consumers that can do without it
     (the evaluation runs with whatever models exist); a consumer that needs the model says so.

@@ -157,7 +157,7 @@ class DiffusionWorldModel:
 
 
 def load_world_model(folder: str | Path) -> DiffusionWorldModel:
-    """A saved diffusion world model (data/06_models/diffusion_t2w or diffusion_v2w) with its sibling tokenizer."""
+    """A saved diffusion world model (a Text2World or Video2World folder) with the tokenizer saved beside it."""
     folder = Path(folder)
     denoiser, config = load_denoiser(folder)
     tokenizer_folder = folder.parent / str(config.get("tokenizer", ""))
