@@ -132,8 +132,23 @@ def test_cli_continues_a_past_video(models_dir, past_video, tmp_path, extra, fra
     written = read_frames(out)
     assert written.shape == (frames, SIZE, SIZE, 3)
     condition = 1 if "--condition-frames" in extra else 9  # K defaults to 9: the past video has 12 frames
-    past = read_frames(past_video)[:condition]
+    past = read_frames(past_video)[-condition:]  # its end: the frames a continuation follows
     assert np.abs(written[:condition].astype(int) - past.astype(int)).mean() < 6  # the condition frames, as given
+    first = 12 - condition
+    frames_word = "frames" if condition > 1 else "frame"
+    assert f"conditioning on {condition} {frames_word} from {first / 8:.2f}-{11 / 8:.2f} s of past.mp4 (8 -> 8 fps" in (
+        result.stdout
+    )
+
+
+def test_cli_start_picks_where_the_condition_begins(models_dir, past_video, tmp_path):
+    out = tmp_path / "from_start.mp4"
+    arguments = ["--prompt", "a square", "--video", past_video, "--start", 0.25, "--condition-frames", 1]
+    result = _run(*arguments, "--frames", 9, "--steps", 1, "--models-dir", models_dir, "--out", out)
+    assert result.exit_code == 0, result.output
+    third = read_frames(past_video)[2]  # 0.25 s at 8 fps
+    assert np.abs(read_frames(out)[0].astype(int) - third.astype(int)).mean() < 6
+    assert "conditioning on 1 frame from 0.25-0.25 s of past.mp4" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -142,7 +157,8 @@ def test_cli_continues_a_past_video(models_dir, past_video, tmp_path, extra, fra
         (["--prompt", "a ball", "--video", "missing.mp4"], "error: missing.mp4 does not exist"),
         (["--prompt", "a ball", "--frames", 20], "error: N=20 frames cannot be made"),
         (["--prompt", "   "], "error: the prompt is empty"),
-        (["--prompt", "a ball", "--condition-frames", 9], "error: --condition-frames needs a past video"),
+        (["--prompt", "a ball", "--condition-frames", 9], "error: --condition-frames and --start need a past video"),
+        (["--prompt", "a ball", "--start", 1.0], "error: --condition-frames and --start need a past video"),
         (["--prompt", "a ball", "--steps", 0], "error: --steps must be at least 1"),
         (["--prompt", "a ball", "--guidance", "inf"], "error: --guidance must be 0 (no guidance) or more, got inf"),
         (["--prompt", "a ball", "--seed", 2**64], "error: --seed must be between 0 and 2^64 - 1"),
@@ -186,6 +202,6 @@ def test_cli_names_missing_models_and_unreachable_video_lengths(models_dir, past
         "--out",
         tmp_path / "out.mp4",
     )
-    assert result.exit_code == 1 and "has 12 frames but 17 condition frames" in result.stderr
+    assert result.exit_code == 1 and "has 12 frames at 8 fps but 17 condition frames" in result.stderr
     result = _run("--prompt", "a ball", "--models-dir", models_dir)
     assert result.exit_code == 1 and result.stderr.startswith("error: no output file")

@@ -9,6 +9,7 @@ status 1, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,7 +19,7 @@ from cosmos_flow.autoregressive.generate import ARWorldModel, load_world_model
 from cosmos_flow.video import VideoError, write_video
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.frames import condition_latent_frames
-from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
+from cosmos_flow.worldmodel.past_video import PastCondition, condition_from_video
 
 DEFAULT_MODEL = "ar_v2w"
 
@@ -34,9 +35,12 @@ def generate_video(
     top_k: int | None = None,
     seed: int = 0,
     model_name: str = DEFAULT_MODEL,
+    start_s: float | None = None,
+    on_condition: Callable[[str], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
-    window)."""
+    window). The condition is the past video's last frames, or those from `start_s`; `on_condition` is told which, in
+    one line."""
     _check_arguments(prompt, video, condition_frames, total_frames, temperature, top_p, top_k)
     check_seed(seed)
     folder = Path(models_dir) / model_name
@@ -46,7 +50,10 @@ def generate_video(
             "pass --models-dir"
         )
     model = load_world_model(folder)
-    past = _condition(model, video, condition_frames)
+    condition = _condition(model, video, condition_frames, start_s)
+    if on_condition is not None:
+        on_condition(condition.describe(video))
+    past = condition.frames
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
         raise ValueError(
@@ -71,9 +78,11 @@ def _check_arguments(prompt, video, condition_frames, total_frames, temperature,
         raise ValueError(f"--top-p must be in (0, 1], got {top_p}; 0.9 keeps the tokens holding 90% of the probability")
 
 
-def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | None) -> np.ndarray:
-    """The first K frames of the past video at the model's resolution (K default: 1 + tc when there are that many
-    and the window leaves room after them, else 1)."""
+def _condition(
+    model: ARWorldModel, video: str | Path, condition_frames: int | None, start_s: float | None
+) -> PastCondition:
+    """The past video's condition frames (K default: 1 + tc when there are that many and the window leaves room
+    after them, else 1)."""
     tc = model.temporal_compression
     if model.window_latents < 2:
         raise ValueError(
@@ -85,9 +94,9 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
             f"--condition-frames {condition_frames} fills the model's window of {model.window_frames} frames; "
             f"condition on at most {most} frames"
         )
-    frames = load_past_video(video, model.resolution, max_frames=condition_frames or 1 + tc)
-    chosen = select_condition_frames(frames, condition_frames, tc)
-    return chosen if len(chosen) <= most else chosen[:1]
+    if condition_frames is None and 1 + tc > most:
+        condition_frames = 1
+    return condition_from_video(video, model.resolution, model.fps, tc, condition_frames, start_s)
 
 
 @click.command(name="ar")
@@ -98,7 +107,14 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
     "condition_frames",
     default=None,
     type=int,
-    help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1).",
+    help="K frames to condition on, the last K of the past video: 1 or 1 + 8k (default 9 when it has 9, else 1).",
+)
+@click.option(
+    "--start",
+    "start_s",
+    default=None,
+    type=float,
+    help="Seconds into the past video of the first condition frame (default: its last K frames).",
 )
 @click.option(
     "--frames",
@@ -140,17 +156,31 @@ def _condition(model: ARWorldModel, video: str | Path, condition_frames: int | N
 )
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
 def ar(
-    prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out
+    prompt, video, condition_frames, start_s, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out
 ) -> None:
     """Continue a past video with the autoregressive world model."""
+    used: list[str] = []  # what the condition was taken from, said once the video is written
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
         frames, fps = generate_video(
-            models_dir, prompt, video, condition_frames, total_frames, temperature, top_p, top_k, seed, model_name
+            models_dir,
+            prompt,
+            video,
+            condition_frames,
+            total_frames,
+            temperature,
+            top_p,
+            top_k,
+            seed,
+            model_name,
+            start_s,
+            on_condition=used.append,
         )
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
         click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)
+    for line in used:
+        click.echo(line)
     click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")

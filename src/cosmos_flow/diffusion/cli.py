@@ -8,16 +8,17 @@ stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import numpy as np
 
-from cosmos_flow.diffusion.generate import DiffusionWorldModel, load_world_model
+from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.diffusion.saved import DEFAULT_FOLDERS
 from cosmos_flow.video import VideoError, write_video
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
-from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
+from cosmos_flow.worldmodel.past_video import condition_from_video
 
 
 def generate_video(
@@ -29,13 +30,16 @@ def generate_video(
     steps: int | None,
     guidance: float | None,
     seed: int,
+    start_s: float | None = None,
+    on_condition: Callable[[str], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
-    window)."""
+    window). The condition is the past video's last frames, or those from `start_s`; `on_condition` is told which, in
+    one line."""
     if not prompt or not prompt.strip():
         raise ValueError("the prompt is empty; describe the scene with --prompt TEXT")
-    if video is None and condition_frames is not None:
-        raise ValueError("--condition-frames needs a past video; pass it with --video PAST.mp4")
+    if video is None and (condition_frames is not None or start_s is not None):
+        raise ValueError("--condition-frames and --start need a past video; pass it with --video PAST.mp4")
     if video is not None and not Path(video).is_file():
         raise ValueError(f"{video} does not exist; pass the path of a video file with --video")
     for name, value in (("--frames", total_frames), ("--steps", steps), ("--condition-frames", condition_frames)):
@@ -44,11 +48,14 @@ def generate_video(
     check_non_negative("--guidance", guidance, "no guidance")
     check_seed(seed)
     model = load_world_model(Path(models_dir) / DEFAULT_FOLDERS["t2w" if video is None else "v2w"])
-    past = (
-        _condition(model, video, condition_frames)
-        if video is not None
-        else np.zeros((0, *model.resolution, 3), dtype=np.uint8)
-    )
+    past = np.zeros((0, *model.resolution, 3), dtype=np.uint8)
+    if video is not None:
+        condition = condition_from_video(
+            video, model.resolution, model.fps, model.temporal_compression, condition_frames, start_s
+        )
+        if on_condition is not None:
+            on_condition(condition.describe(video))
+        past = condition.frames
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
         raise ValueError(
@@ -58,14 +65,6 @@ def generate_video(
         past if len(past) else None, prompt, total - len(past), seed, steps=steps, guidance=guidance
     )
     return np.concatenate([past, generated]), model.fps
-
-
-def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: int | None) -> np.ndarray:
-    """The first K frames of the past video at the model's resolution (K default: 1 + tc when there are that many,
-    else 1)."""
-    needed = condition_frames or 1 + model.temporal_compression
-    frames = load_past_video(video, model.resolution, max_frames=needed)
-    return select_condition_frames(frames, condition_frames, model.temporal_compression)
 
 
 @click.command(name="diffusion")
@@ -81,7 +80,14 @@ def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: 
     "condition_frames",
     default=None,
     type=int,
-    help="K frames of the past video to condition on: 1 or 1 + 8k (default 9 when it has 9 frames, else 1).",
+    help="K frames to condition on, the last K of the past video: 1 or 1 + 8k (default 9 when it has 9, else 1).",
+)
+@click.option(
+    "--start",
+    "start_s",
+    default=None,
+    type=float,
+    help="Seconds into the past video of the first condition frame (default: its last K frames).",
 )
 @click.option(
     "--frames",
@@ -106,14 +112,28 @@ def _condition(model: DiffusionWorldModel, video: str | Path, condition_frames: 
     help="Folder of the saved models.",
 )
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
-def diffusion(prompt, video, condition_frames, total_frames, steps, guidance, seed, models_dir, out) -> None:
+def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, guidance, seed, models_dir, out) -> None:
     """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""
+    used: list[str] = []  # what the condition was taken from, said once the video is written
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
-        frames, fps = generate_video(models_dir, prompt, video, condition_frames, total_frames, steps, guidance, seed)
+        frames, fps = generate_video(
+            models_dir,
+            prompt,
+            video,
+            condition_frames,
+            total_frames,
+            steps,
+            guidance,
+            seed,
+            start_s,
+            on_condition=used.append,
+        )
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
         click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)
+    for line in used:
+        click.echo(line)
     click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")

@@ -20,10 +20,12 @@ from cosmos_flow.worldmodel.frames import (
 )
 from cosmos_flow.worldmodel.inputs import LatentDataSettings, caption_embeddings, encode_training_clips
 from cosmos_flow.worldmodel.latents import LatentClips, encode_clip_table
-from cosmos_flow.worldmodel.past_video import load_past_video, select_condition_frames
+from cosmos_flow.worldmodel.past_video import PastCondition, condition_from_video
 from cosmos_flow.worldmodel.protocol import WorldModel
 
 __all__ = [
+    "PastCondition",
+    "condition_from_video",
     "LatentClips",
     "LatentDataSettings",
     "Window",
@@ -36,7 +38,5 @@ __all__ = [
     "fit_frame",
     "fit_frames",
     "latent_frames",
-    "load_past_video",
     "plan_generation",
-    "select_condition_frames",
 ]
