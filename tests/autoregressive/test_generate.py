@@ -173,10 +173,21 @@ def test_cli_defaults_to_one_window_and_takes_the_video_model(models_dir, past_v
     assert probe(out).num_frames == 17
 
 
+def test_cli_the_video_model_needs_no_prompt_and_says_one_given_is_ignored(models_dir, past_video, tmp_path):
+    common = ["--video", past_video, "--condition-frames", 1, "--model", "ar_video", "--models-dir", models_dir]
+    without = _run(*common, "--out", tmp_path / "without.mp4")
+    assert without.exit_code == 0, without.output
+    assert "prompt" not in without.output
+    given = _run(*common, "--prompt", "a ball falls", "--out", tmp_path / "given.mp4")
+    assert given.exit_code == 0 and "the prompt is ignored: ar_video reads no text" in given.output
+    assert np.array_equal(read_frames(tmp_path / "without.mp4"), read_frames(tmp_path / "given.mp4"))
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--prompt", " "], "the prompt is empty; describe the scene with --prompt TEXT."),
+        (["--prompt", " "], "the prompt is empty; describe the scene with --prompt TEXT (ar_v2w reads it)."),
+        (["--prompt", None], "the prompt is empty; describe the scene with --prompt TEXT (ar_v2w reads it)."),
         (
             ["--prompt", "x", "--video", None],
             "the autoregressive model continues a past video; pass it with --video PAST.mp4.",

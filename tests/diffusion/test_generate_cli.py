@@ -205,3 +205,11 @@ def test_cli_names_missing_models_and_unreachable_video_lengths(models_dir, past
     assert result.exit_code == 1 and "has 12 frames at 8 fps but 17 condition frames" in result.stderr
     result = _run("--prompt", "a ball", "--models-dir", models_dir)
     assert result.exit_code == 1 and result.stderr.startswith("error: no output file")
+
+
+@pytest.mark.parametrize(("case", "words"), [("truncated", "probably truncated"), ("text_as_mp4", "is not a video")])
+def test_cli_refuses_a_broken_past_video_with_its_diagnosis(models_dir, bad_input_corpus, tmp_path, case, words):
+    video, _ = bad_input_corpus[case]
+    result = _run("--prompt", "a ball", "--video", video, "--models-dir", models_dir, "--out", tmp_path / "out.mp4")
+    assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.mp4").exists()

@@ -36,12 +36,12 @@ def generate_video(
     seed: int = 0,
     model_name: str = DEFAULT_MODEL,
     start_s: float | None = None,
-    on_condition: Callable[[str], None] | None = None,
+    tell: Callable[[str], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
-    window). The condition is the past video's last frames, or those from `start_s`; `on_condition` is told which, in
-    one line."""
-    _check_arguments(prompt, video, condition_frames, total_frames, temperature, top_p, top_k)
+    window). The condition is the past video's last frames, or those from `start_s`; `tell` is told which, in one
+    line (and anything else the user should know)."""
+    _check_arguments(video, condition_frames, total_frames, temperature, top_p, top_k)
     check_seed(seed)
     folder = Path(models_dir) / model_name
     if not folder.is_dir():
@@ -50,9 +50,10 @@ def generate_video(
             "pass --models-dir"
         )
     model = load_world_model(folder)
+    prompt = _prompt_for(model, prompt, tell)
     condition = _condition(model, video, condition_frames, start_s)
-    if on_condition is not None:
-        on_condition(condition.describe(video))
+    if tell is not None:
+        tell(condition.describe(video))
     past = condition.frames
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
@@ -63,9 +64,20 @@ def generate_video(
     return np.concatenate([past, generated]), model.fps
 
 
-def _check_arguments(prompt, video, condition_frames, total_frames, temperature, top_p, top_k) -> None:
-    if not prompt or not prompt.strip():
-        raise ValueError("the prompt is empty; describe the scene with --prompt TEXT")
+def _prompt_for(model: ARWorldModel, prompt: str | None, tell: Callable[[str], None] | None) -> str:
+    """The prompt the model reads: the Video2World model needs one; the video-only model reads none, and a prompt
+    given to it is ignored, with a note."""
+    given = bool(prompt and prompt.strip())
+    if model.stage == "v2w" and not given:
+        raise ValueError(f"the prompt is empty; describe the scene with --prompt TEXT ({model.name} reads it)")
+    if model.stage != "v2w":
+        if given and tell is not None:
+            tell(f"the prompt is ignored: {model.name} reads no text")
+        return ""
+    return prompt
+
+
+def _check_arguments(video, condition_frames, total_frames, temperature, top_p, top_k) -> None:
     if video is None:
         raise ValueError("the autoregressive model continues a past video; pass it with --video PAST.mp4")
     if not Path(video).is_file():
@@ -100,7 +112,7 @@ def _condition(
 
 
 @click.command(name="ar")
-@click.option("--prompt", default=None, help="What the video shows (the caption the Video2World model reads).")
+@click.option("--prompt", default=None, help="What the video shows: the caption ar_v2w reads (ar_video reads no text).")
 @click.option("--video", default=None, type=click.Path(dir_okay=False), help="The past video to continue.")
 @click.option(
     "--condition-frames",
@@ -159,7 +171,7 @@ def ar(
     prompt, video, condition_frames, start_s, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out
 ) -> None:
     """Continue a past video with the autoregressive world model."""
-    used: list[str] = []  # what the condition was taken from, said once the video is written
+    used: list[str] = []  # what the condition was taken from (and any other note), said once the video is written
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
@@ -175,7 +187,7 @@ def ar(
             seed,
             model_name,
             start_s,
-            on_condition=used.append,
+            tell=used.append,
         )
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:

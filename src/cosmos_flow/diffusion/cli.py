@@ -31,11 +31,11 @@ def generate_video(
     guidance: float | None,
     seed: int,
     start_s: float | None = None,
-    on_condition: Callable[[str], None] | None = None,
+    tell: Callable[[str], None] | None = None,
 ) -> tuple[np.ndarray, float]:
     """(frames, fps): the condition frames followed by the generated ones, `total_frames` in all (default: one model
-    window). The condition is the past video's last frames, or those from `start_s`; `on_condition` is told which, in
-    one line."""
+    window). The condition is the past video's last frames, or those from `start_s`; `tell` is told which, in one
+    line (and anything else the user should know)."""
     if not prompt or not prompt.strip():
         raise ValueError("the prompt is empty; describe the scene with --prompt TEXT")
     if video is None and (condition_frames is not None or start_s is not None):
@@ -53,8 +53,8 @@ def generate_video(
         condition = condition_from_video(
             video, model.resolution, model.fps, model.temporal_compression, condition_frames, start_s
         )
-        if on_condition is not None:
-            on_condition(condition.describe(video))
+        if tell is not None:
+            tell(condition.describe(video))
         past = condition.frames
     total = model.window_frames if total_frames is None else total_frames
     if total <= len(past):
@@ -114,7 +114,7 @@ def generate_video(
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
 def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, guidance, seed, models_dir, out) -> None:
     """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""
-    used: list[str] = []  # what the condition was taken from, said once the video is written
+    used: list[str] = []  # what the condition was taken from (and any other note), said once the video is written
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
@@ -128,7 +128,7 @@ def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, gui
             guidance,
             seed,
             start_s,
-            on_condition=used.append,
+            tell=used.append,
         )
         write_video(out, frames, fps=fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
