@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from PIL import Image
 
 from cosmos_flow.datasets.world_model import DiffusionWorldModelDataset
 from cosmos_flow.diffusion.cli import diffusion
@@ -213,3 +214,29 @@ def test_cli_refuses_a_broken_past_video_with_its_diagnosis(models_dir, bad_inpu
     result = _run("--prompt", "a ball", "--video", video, "--models-dir", models_dir, "--out", tmp_path / "out.mp4")
     assert result.exit_code == 1 and words in result.stderr and "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out.mp4").exists()
+
+
+def test_cli_writes_the_format_the_output_name_says(models_dir, tmp_path):
+    out = tmp_path / "t2w.gif"
+    result = _run("--prompt", "a ball", "--frames", 9, "--steps", 1, "--models-dir", models_dir, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:6] == b"GIF89a" and Image.open(out).n_frames == 9
+
+
+@pytest.mark.parametrize("name", ["out.avi", "out.webm", "frames"])
+def test_cli_refuses_an_output_name_of_another_format_before_any_work(models_dir, tmp_path, name):
+    result = _run("--prompt", "a ball", "--models-dir", models_dir, "--out", tmp_path / name)
+    assert result.exit_code == 1 and "but only .mp4, .gif can be written here; rename it." in result.stderr
+    assert not (tmp_path / name).exists()
+
+
+def test_cli_says_when_a_long_prompt_is_cut(models_dir, tmp_path):
+    prompt = "a red ball falls onto a grey floor and bounces twice before it rolls away to the left"
+    arguments = ["--prompt", prompt, "--frames", 9, "--steps", 1, "--models-dir", models_dir]
+    result = _run(*arguments, "--out", tmp_path / "long.mp4")
+    assert result.exit_code == 0, result.output
+    assert "tokens long; the text encoder reads its first 8" in result.stdout
+    short = _run(
+        "--prompt", "a red ball", "--frames", 9, "--steps", 1, "--models-dir", models_dir, "--out", tmp_path / "s.mp4"
+    )
+    assert "tokens long" not in short.stdout

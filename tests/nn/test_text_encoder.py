@@ -39,6 +39,16 @@ def test_same_caption_same_embedding_and_different_captions_differ(encoder):
     torch.testing.assert_close(alone[0], embeddings[0], rtol=1e-4, atol=1e-4)
 
 
+def test_a_caption_longer_than_the_encoder_reads_gets_a_note_with_the_counts(encoder):
+    long = " ".join(["ball"] * 40)  # one token a word, plus the two special tokens
+    assert encoder.token_count(long) == 42
+    assert (
+        encoder.truncation_note(long)
+        == f"the prompt is 42 tokens long; the text encoder reads its first {encoder.max_tokens}"
+    )
+    assert encoder.truncation_note("a ball") is None
+
+
 def test_frozen_and_in_eval_mode(encoder):
     assert not any(parameter.requires_grad for parameter in encoder.parameters())
     encoder.train()

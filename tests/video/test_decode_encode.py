@@ -84,3 +84,10 @@ def test_writing_rejects_what_is_not_rgb_uint8(tmp_path):
 def test_reading_an_empty_range_says_so(bikes_path):
     with pytest.raises(VideoError, match="no frames in the range"):
         read_frames(bikes_path, start=400, end=410)
+
+
+@pytest.mark.parametrize("name", ["clip.gif", "clip.webm", "clip.AVI"])
+def test_write_video_refuses_a_name_that_says_another_format(tmp_path, name):
+    with pytest.raises(VideoError, match=r"names a \.(gif|webm|avi) file, but only \.mp4 can be written here"):
+        write_video(tmp_path / name, np.zeros((2, 8, 8, 3), np.uint8), fps=5)
+    assert not any(tmp_path.iterdir())

@@ -16,7 +16,9 @@ import click
 import numpy as np
 
 from cosmos_flow.autoregressive.generate import ARWorldModel, load_world_model
-from cosmos_flow.video import VideoError, write_video
+from cosmos_flow.video import VideoError
+from cosmos_flow.video.encode import check_output_name
+from cosmos_flow.video.media import OUTPUT_SUFFIXES, write_frames
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.frames import condition_latent_frames
 from cosmos_flow.worldmodel.past_video import PastCondition, condition_from_video
@@ -74,6 +76,9 @@ def _prompt_for(model: ARWorldModel, prompt: str | None, tell: Callable[[str], N
         if given and tell is not None:
             tell(f"the prompt is ignored: {model.name} reads no text")
         return ""
+    note = model.text_encoder.truncation_note(prompt)
+    if note is not None and tell is not None:
+        tell(note)
     return prompt
 
 
@@ -166,7 +171,7 @@ def _condition(
     type=click.Path(file_okay=False),
     help="Folder of the saved models.",
 )
-@click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="The video to write: .mp4 or .gif.")
 def ar(
     prompt, video, condition_frames, start_s, total_frames, temperature, top_p, top_k, seed, model_name, models_dir, out
 ) -> None:
@@ -175,6 +180,7 @@ def ar(
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
+        check_output_name(out, OUTPUT_SUFFIXES)  # before any work: the format the name says, or one sentence
         frames, fps = generate_video(
             models_dir,
             prompt,
@@ -189,7 +195,7 @@ def ar(
             start_s,
             tell=used.append,
         )
-        write_video(out, frames, fps=fps)
+        write_frames(out, frames, fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
         click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)

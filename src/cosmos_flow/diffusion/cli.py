@@ -16,7 +16,9 @@ import numpy as np
 
 from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.diffusion.saved import DEFAULT_FOLDERS
-from cosmos_flow.video import VideoError, write_video
+from cosmos_flow.video import VideoError
+from cosmos_flow.video.encode import check_output_name
+from cosmos_flow.video.media import OUTPUT_SUFFIXES, write_frames
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
 from cosmos_flow.worldmodel.past_video import condition_from_video
 
@@ -48,6 +50,9 @@ def generate_video(
     check_non_negative("--guidance", guidance, "no guidance")
     check_seed(seed)
     model = load_world_model(Path(models_dir) / DEFAULT_FOLDERS["t2w" if video is None else "v2w"])
+    note = model.text_encoder.truncation_note(prompt)
+    if note is not None and tell is not None:
+        tell(note)
     past = np.zeros((0, *model.resolution, 3), dtype=np.uint8)
     if video is not None:
         condition = condition_from_video(
@@ -111,13 +116,14 @@ def generate_video(
     type=click.Path(file_okay=False),
     help="Folder of the saved models.",
 )
-@click.option("--out", default=None, type=click.Path(dir_okay=False), help="The mp4 to write.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="The video to write: .mp4 or .gif.")
 def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, guidance, seed, models_dir, out) -> None:
     """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""
     used: list[str] = []  # what the condition was taken from (and any other note), said once the video is written
     try:
         if out is None:
             raise ValueError("no output file was given; pass --out OUT.mp4")
+        check_output_name(out, OUTPUT_SUFFIXES)  # before any work: the format the name says, or one sentence
         frames, fps = generate_video(
             models_dir,
             prompt,
@@ -130,7 +136,7 @@ def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, gui
             start_s,
             tell=used.append,
         )
-        write_video(out, frames, fps=fps)
+        write_frames(out, frames, fps)
     except (ValueError, VideoError, FileNotFoundError) as error:
         click.echo(f"error: {error_sentence(error)}", err=True)
         sys.exit(1)

@@ -77,6 +77,17 @@ class TextEncoder(nn.Module):
         # Frozen means eval too: dropout in the encoder would make the same caption embed differently.
         return super().train(False)
 
+    def token_count(self, caption: str) -> int:
+        """The tokens `caption` makes, special tokens included, before the cut at `max_tokens`."""
+        return len(self.tokenizer(caption, truncation=False)["input_ids"])
+
+    def truncation_note(self, caption: str) -> str | None:
+        """A sentence for the user when `caption` is longer than this encoder reads; None when it fits."""
+        count = self.token_count(caption)
+        if count <= self.max_tokens:
+            return None
+        return f"the prompt is {count} tokens long; the text encoder reads its first {self.max_tokens}"
+
     @torch.no_grad()
     def encode(self, captions: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Token embeddings Float[B, max_tokens, dim] (zero on padding) and mask Bool[B, max_tokens] (True on real

@@ -22,6 +22,14 @@ def h264_pixel_format(width: int, height: int) -> str:
     return "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
 
 
+def check_output_name(path: str | Path, suffixes: tuple[str, ...]) -> None:
+    """Refuse, in one sentence, an output file whose extension is none of `suffixes` (the formats written)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in suffixes:
+        named = f"names a {suffix} file" if suffix else "has no extension"
+        raise VideoError(path, f"{named}, but only {', '.join(suffixes)} can be written here; rename it")
+
+
 def write_video(
     path: str | Path,
     frames: np.ndarray | Iterable[np.ndarray],
@@ -32,9 +40,11 @@ def write_video(
     """Encode frames ((T, H, W, 3) uint8 RGB, or an iterable of (H, W, 3) frames) to an H.264 mp4.
 
     The file appears only once it is complete (written beside the target, then renamed), so a
-    failed encode never leaves a half-written video where a pipeline would find it.
+    failed encode never leaves a half-written video where a pipeline would find it. A name whose
+    extension says another format is refused: a file never holds another format than its name says.
     """
     path = Path(path)
+    check_output_name(path, (".mp4",))
     frames = iter(frames)
     try:
         first = np.asarray(next(frames))

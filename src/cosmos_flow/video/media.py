@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from cosmos_flow.video.encode import write_video
+from cosmos_flow.video.encode import check_output_name, write_video
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ def write_gif(path: str | Path, frames: np.ndarray, fps: float) -> Path:
     images = [Image.fromarray(frame) for frame in frames]
     images[0].save(path, save_all=True, append_images=images[1:], duration=round(1000 / fps), loop=0)
     return path
+
+
+OUTPUT_SUFFIXES = (".mp4", ".gif")  # what write_frames writes: H.264 MP4, and a looping GIF
+
+
+def write_frames(path: str | Path, frames: np.ndarray, fps: float) -> Path:
+    """uint8 (T, H, W, 3) frames in the format the file's extension names (OUTPUT_SUFFIXES); any other is refused."""
+    check_output_name(path, OUTPUT_SUFFIXES)
+    if Path(path).suffix.lower() == ".gif":
+        return write_gif(path, frames, fps)
+    return write_video(path, frames, fps=fps)
 
 
 def write_sample_videos(folder: str | Path, name: str, clips: list[np.ndarray], fps: float) -> list[Path]:
