@@ -1,4 +1,5 @@
 import json
+import subprocess
 import sys
 
 import pytest
@@ -47,3 +48,27 @@ def test_help_and_commands_keep_their_exit_status(monkeypatch, capsys, bad_input
     assert code == 0 and "generate" in out
     code, _, err = run_main(monkeypatch, capsys, "probe", str(bad_input_corpus["zero_byte"][0]))
     assert code == 1 and err == "error: empty.mp4 is empty (0 bytes).\n"
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["generate", "--help"], ["probe", "--help"]])
+def test_help_and_probe_never_import_torch(arguments):
+    """The commands that need torch load when they run, so listing them starts fast (a fresh interpreter)."""
+    code = (
+        "import sys; from click.testing import CliRunner; from cosmos_flow.cli import cli; "
+        f"result = CliRunner().invoke(cli, {arguments!r}); "
+        "print(result.exit_code, 'torch' in sys.modules, 'ar' in result.output and 'tokenizer' in result.output)"
+    )
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    exit_code, torch_imported, _ = finished.stdout.split()
+    assert (exit_code, torch_imported) == ("0", "False")
+
+
+def test_listed_commands_load_and_their_help_matches_the_listing():
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["generate", "--help"]).output
+    for name in ("diffusion", "ar"):
+        result = runner.invoke(cli, ["generate", name, "--help"])
+        assert result.exit_code == 0 and "--video" in result.output
+        assert " ".join(result.output.split()).startswith(f"Usage: cosmos-flow generate {name} [OPTIONS]")
+    assert "Continue a past video with the autoregressive world model." in listing
+    assert runner.invoke(cli, ["tokenizer", "reconstruct", "--help"]).exit_code == 0
