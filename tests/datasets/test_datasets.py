@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 from kedro.io import DatasetError
-from support import numbered_frames
+from support import PROJECT_ROOT, numbered_frames
 
 from cosmos_flow.datasets import (
     LazyVideo,
@@ -68,10 +68,36 @@ def test_manifest_dataset_enforces_its_contract(tmp_path):
         ManifestDataset(str(tmp_path / "x.parquet"), contract="nope")
 
 
+def test_two_pipelines_metrics_of_one_name_stay_apart_in_one_run(tmp_path):
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_experiment("tests")
+    with mlflow.start_run() as run:
+        MetricsDataset(str(tmp_path / "d.json"), prefix="diffusion").save({"v2w_val_loss": 0.3})
+        MetricsDataset(str(tmp_path / "a.json"), prefix="autoregressive").save({"v2w_val_loss": 4.1})
+    logged = mlflow.get_run(run.info.run_id).data.metrics
+    assert logged == {"diffusion/v2w_val_loss": 0.3, "autoregressive/v2w_val_loss": 4.1}
+
+
+def test_every_metrics_file_of_the_catalog_has_its_own_mlflow_prefix():
+    import yaml
+
+    prefixes = []
+    for catalog in sorted((PROJECT_ROOT / "conf/base").glob("catalog*.yml")):
+        for entry in (yaml.safe_load(catalog.read_text()) or {}).values():
+            if isinstance(entry, dict) and entry.get("type") == "cosmos_flow.datasets.MetricsDataset":
+                prefixes.append(entry["prefix"])
+    assert len(prefixes) == 7 and len(set(prefixes)) == len(prefixes)
+
+
+def test_a_metrics_prefix_must_be_a_plain_name(tmp_path):
+    with pytest.raises(ValueError, match="must be a non-empty name without '/'"):
+        MetricsDataset(str(tmp_path / "m.json"), prefix="a/b")
+
+
 def test_metrics_go_to_json_and_to_the_active_mlflow_run(tmp_path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     mlflow.set_experiment("tests")
-    dataset = MetricsDataset(str(tmp_path / "reporting" / "m.json"))
+    dataset = MetricsDataset(str(tmp_path / "reporting" / "m.json"), prefix="tokenizer")
     with mlflow.start_run() as run:
         dataset.save({"psnr": 31.5, "count": 3, "undefined": float("nan")})
     assert json.loads((tmp_path / "reporting" / "m.json").read_text()) == {
@@ -80,7 +106,7 @@ def test_metrics_go_to_json_and_to_the_active_mlflow_run(tmp_path):
         "undefined": None,
     }
     logged = mlflow.get_run(run.info.run_id).data.metrics
-    assert logged == {"psnr": 31.5, "count": 3.0}
+    assert logged == {"tokenizer/psnr": 31.5, "tokenizer/count": 3.0}
     with pytest.raises(DatasetError, match="must be numbers"):
         dataset.save({"name": "text"})
     assert np.isclose(dataset.load()["psnr"], 31.5)

@@ -180,7 +180,7 @@ def test_each_stage_is_an_mlflow_child_run_with_its_curves(runs, name):
 def test_the_parent_run_gets_the_summary_and_the_sample_videos(runs):
     client, children = runs
     parent = client.get_run(children["ar_video"].data.tags["mlflow.parentRunId"])
-    assert "v2w_val_loss" in parent.data.metrics
+    assert "autoregressive/v2w_val_loss" in parent.data.metrics
     logged = {item.path for item in client.list_artifacts(parent.info.run_id, "ar_samples")}
     assert {"ar_samples/ar_video_0.mp4", "ar_samples/ar_v2w_0.gif"} <= logged
 

@@ -168,7 +168,7 @@ def test_each_stage_is_an_mlflow_child_run_with_losses_and_sample_videos(child_r
 def test_the_parent_run_gets_the_summary_metrics_and_final_samples(child_runs):
     client, children = child_runs
     parent = client.get_run(children["diffusion_t2w"].data.tags["mlflow.parentRunId"])
-    assert "t2w_val_loss" in parent.data.metrics
+    assert "diffusion/t2w_val_loss" in parent.data.metrics
     assert "diffusion_samples/diffusion_v2w.gif" in {
         item.path for item in client.list_artifacts(parent.info.run_id, "diffusion_samples")
     }

@@ -33,7 +33,7 @@ def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project,
     (run,) = client.search_runs([client.get_experiment_by_name("cosmos_flow").experiment_id])
     assert run.info.status == "FINISHED"
     assert run.data.params["ingest.include_samples"] == "True"
-    assert run.data.metrics["videos"] == 6.0
+    assert run.data.metrics["ingest/videos"] == 6.0
 
 
 def test_an_empty_folder_without_samples_is_a_clean_empty_run(project, caplog):
