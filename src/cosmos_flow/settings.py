@@ -14,6 +14,10 @@ for _variable, _value in {
 }.items():
     os.environ.setdefault(_variable, _value)
 
+from cosmos_flow.hooks import RunTags  # noqa: E402
+
+HOOKS = (RunTags(),)
+
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

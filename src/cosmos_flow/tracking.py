@@ -8,18 +8,43 @@ CLI, notebooks) there may be no active run; the child is then a top-level run of
 
 from __future__ import annotations
 
+import functools
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 import mlflow  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
-from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME  # noqa: E402
+from mlflow.utils.mlflow_tags import MLFLOW_GIT_COMMIT, MLFLOW_PARENT_RUN_ID, MLFLOW_RUN_NAME  # noqa: E402
 from pytorch_lightning.loggers import MLFlowLogger  # noqa: E402
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_EXPERIMENT = "cosmos_flow"
+GIT_DIRTY_TAG = "cosmos_flow.git_dirty"
+UNKNOWN_COMMIT = "unknown"
+
+
+@functools.cache
+def code_version() -> dict[str, str]:
+    """Tags that tie a run to the code that ran: the git commit of the checkout this package is imported from, and
+    whether it had uncommitted changes ("unknown" outside a git checkout, e.g. an installed wheel)."""
+    source = Path(__file__).resolve().parent
+
+    def git(*arguments: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(source), *arguments], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {MLFLOW_GIT_COMMIT: UNKNOWN_COMMIT, GIT_DIRTY_TAG: UNKNOWN_COMMIT}
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return {MLFLOW_GIT_COMMIT: commit, GIT_DIRTY_TAG: UNKNOWN_COMMIT if dirty is None else str(bool(dirty)).lower()}
 
 
 @contextmanager
@@ -37,11 +62,11 @@ def child_run_logger(
     client = MlflowClient(tracking_uri=uri)
     if parent is not None:
         experiment_id = parent.info.experiment_id
-        tags = {MLFLOW_PARENT_RUN_ID: parent.info.run_id, MLFLOW_RUN_NAME: run_name}
+        tags = {MLFLOW_PARENT_RUN_ID: parent.info.run_id, MLFLOW_RUN_NAME: run_name, **code_version()}
     else:
         experiment = client.get_experiment_by_name(experiment_name)
         experiment_id = experiment.experiment_id if experiment else client.create_experiment(experiment_name)
-        tags = {MLFLOW_RUN_NAME: run_name}
+        tags = {MLFLOW_RUN_NAME: run_name, **code_version()}
     run = client.create_run(experiment_id, tags=tags, run_name=run_name)
     logger = MLFlowLogger(tracking_uri=uri, run_id=run.info.run_id, log_model=False)
     try:

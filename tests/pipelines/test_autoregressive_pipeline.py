@@ -172,6 +172,7 @@ def test_each_saved_model_continues_a_video(trained, name):
 @pytest.mark.parametrize("name", ["ar_video", "ar_v2w"])
 def test_each_stage_is_an_mlflow_child_run_with_its_curves(runs, name):
     _, children = runs
+    assert len(children[name].data.tags["mlflow.source.git.commit"]) == 40  # tied to the code, as its parent
     assert {"train/loss", "train/token_accuracy", "val/perplexity", "final/val_loss"} <= set(
         children[name].data.metrics
     )

@@ -1,10 +1,11 @@
 """The ingest pipeline, run for real through a KedroSession in a throwaway copy of the project."""
 
 import shutil
+import subprocess
 
 import pandas as pd
 from mlflow.tracking import MlflowClient
-from support import numbered_frames, run_pipelines
+from support import PROJECT_ROOT, numbered_frames, run_pipelines
 
 from cosmos_flow.video import write_video
 
@@ -34,6 +35,12 @@ def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project,
     assert run.info.status == "FINISHED"
     assert run.data.params["ingest.include_samples"] == "True"
     assert run.data.metrics["ingest/videos"] == 6.0
+    # Tied to the code that ran (this checkout's commit), the profile and the pipelines; the runner by name.
+    head = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert run.data.tags["mlflow.source.git.commit"] == head.stdout.strip()
+    assert run.data.tags["cosmos_flow.git_dirty"] in ("true", "false")
+    assert (run.data.tags["cosmos_flow.profile"], run.data.tags["cosmos_flow.pipelines"]) == ("base", "ingest")
+    assert run.data.tags["runner"] == "SequentialRunner"
 
 
 def test_an_empty_folder_without_samples_is_a_clean_empty_run(project, caplog):
