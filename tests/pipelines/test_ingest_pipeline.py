@@ -40,7 +40,7 @@ def test_ingest_lists_samples_and_user_videos_and_quarantines_bad_files(project,
     assert run.data.tags["mlflow.source.git.commit"] == head.stdout.strip()
     assert run.data.tags["cosmos_flow.git_dirty"] in ("true", "false")
     assert (run.data.tags["cosmos_flow.profile"], run.data.tags["cosmos_flow.pipelines"]) == ("base", "ingest")
-    assert run.data.tags["runner"] == "SequentialRunner"
+    assert run.data.tags["runner"] == "SequentialRunner" and run.info.run_name == "ingest (base)"
 
 
 def test_an_empty_folder_without_samples_is_a_clean_empty_run(project, caplog):
