@@ -89,10 +89,7 @@ def probe_command(videos: tuple[str, ...]) -> None:
     help="Generate future video with a saved world model (the condition frames, then the generated ones).",
 )
 def generate() -> None:
-    # No weight-loading progress bars from transformers (the text encoder): stderr is for the one error sentence.
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
+    pass
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ class TextEncoder(nn.Module):
     def __init__(self, path: str | Path | None = None, kind: str = "minilm", max_tokens: int = 32):
         super().__init__()
         from transformers import AutoModel, AutoTokenizer, T5EncoderModel
+        from transformers.utils import logging as transformers_logging
 
         if kind not in TEXT_ENCODER_KINDS:
             raise ValueError(f"unknown text encoder kind {kind!r}; use one of {', '.join(TEXT_ENCODER_KINDS)}")
@@ -58,6 +59,8 @@ class TextEncoder(nn.Module):
                 "pass the folder that holds the model files"
             )
         self.kind, self.path, self.max_tokens = kind, path, max_tokens
+        # No weight-loading progress bar: a command's stderr is for its one error sentence.
+        transformers_logging.disable_progress_bar()
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model_class = T5EncoderModel if kind == "t5" else AutoModel
         self.model = model_class.from_pretrained(str(path), local_files_only=True)
