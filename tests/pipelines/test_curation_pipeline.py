@@ -3,9 +3,11 @@
 import json
 
 import pandas as pd
-from support import run_pipelines
+from support import base_parameters, run_in_memory, run_pipelines
 
-from cosmos_flow.manifests.contracts import CONTRACTS
+from cosmos_flow.manifests.contracts import CONTRACTS, empty_table
+from cosmos_flow.pipelines.curation.pipeline import create_pipeline as create_curation_pipeline
+from cosmos_flow.pipelines.ingest.pipeline import create_pipeline as create_ingest_pipeline
 from cosmos_flow.video import probe
 
 
@@ -43,3 +45,32 @@ def test_curation_writes_clips_and_the_manifest(project):
     assert metrics["clips_kept"] == len(kept) and metrics["rejected_duplicate"] >= 1
     assert metrics["shots_seconds"] > 0 and metrics["realtime_factor"] > 0
     assert (project / "data/08_reporting/curation_rejections.png").stat().st_size > 1000
+
+
+def test_ingest_then_curation_run_on_an_in_memory_catalog(tmp_path):
+    """Both pipelines fed from memory: a sample video becomes a manifest row, then shots and clips, then metrics."""
+    ingest = run_in_memory(
+        create_ingest_pipeline(),
+        {
+            "user_videos": {},
+            "sim_episodes": empty_table("episodes"),
+            "params:ingest": base_parameters("ingest", {"samples": ["bikes"], "include_sim": False}),
+        },
+    )
+    videos = ingest.load("videos_manifest")
+    assert len(videos) == 1 and videos.iloc[0]["path"].endswith("bikes.mp4")
+    assert len(ingest.load("quarantine")) == 0 and ingest.load("ingest_metrics")["videos"] == 1
+    curation = run_in_memory(
+        create_curation_pipeline(),
+        {
+            "videos_manifest": videos,
+            "sim_episodes": empty_table("episodes"),
+            "params:curation": base_parameters(
+                "curation", {"progress": False, "split": {"min_clip_s": 1.0, "trim_s": 0.2, "max_clip_s": 60.0}}
+            ),
+            "params:curation_clips_dir": str(tmp_path / "clips"),
+        },
+    )
+    metrics = curation.load("curation_metrics")
+    assert metrics["shots"] == 6 and metrics["clips_kept"] >= 1  # bikes.mp4 is a montage of six shots
+    assert any((tmp_path / "clips").glob("*.mp4"))
