@@ -20,6 +20,7 @@ from cosmos_flow.video import VideoError
 from cosmos_flow.video.encode import check_output_name
 from cosmos_flow.video.media import OUTPUT_SUFFIXES, write_frames
 from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
+from cosmos_flow.worldmodel.cli_options import condition_options
 from cosmos_flow.worldmodel.past_video import condition_from_video
 
 
@@ -80,27 +81,7 @@ def generate_video(
     type=click.Path(dir_okay=False),
     help="A past video to continue (Video2World); none: Text2World.",
 )
-@click.option(
-    "--condition-frames",
-    "condition_frames",
-    default=None,
-    type=int,
-    help="K frames to condition on, the last K of the past video: 1 or 1 + 8k (default 9 when it has 9, else 1).",
-)
-@click.option(
-    "--start",
-    "start_s",
-    default=None,
-    type=float,
-    help="Seconds into the past video of the first condition frame (default: its last K frames).",
-)
-@click.option(
-    "--frames",
-    "total_frames",
-    default=None,
-    type=int,
-    help="N, the frames of the output video, condition frames included (default: one model window).",
-)
+@condition_options
 @click.option("--steps", default=None, type=int, help="Sampling steps (default: the model's).")
 @click.option(
     "--guidance",
