@@ -7,7 +7,6 @@ stderr and exit status 1, never a traceback.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +15,8 @@ import numpy as np
 
 from cosmos_flow.diffusion.generate import load_world_model
 from cosmos_flow.diffusion.saved import DEFAULT_FOLDERS
-from cosmos_flow.video import VideoError
-from cosmos_flow.video.encode import check_output_name
-from cosmos_flow.video.media import OUTPUT_SUFFIXES, write_frames
-from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed, error_sentence
-from cosmos_flow.worldmodel.cli_options import condition_options
+from cosmos_flow.worldmodel.arguments import check_non_negative, check_seed
+from cosmos_flow.worldmodel.cli_options import condition_options, run_generate
 from cosmos_flow.worldmodel.past_video import condition_from_video
 
 
@@ -100,27 +96,9 @@ def generate_video(
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="The video to write: .mp4 or .gif.")
 def diffusion(prompt, video, condition_frames, start_s, total_frames, steps, guidance, seed, models_dir, out) -> None:
     """Generate a video with the diffusion world model: from a prompt, or continuing a past video."""
-    used: list[str] = []  # what the condition was taken from (and any other note), said once the video is written
-    try:
-        if out is None:
-            raise ValueError("no output file was given; pass --out OUT.mp4")
-        check_output_name(out, OUTPUT_SUFFIXES)  # before any work: the format the name says, or one sentence
-        frames, fps = generate_video(
-            models_dir,
-            prompt,
-            video,
-            condition_frames,
-            total_frames,
-            steps,
-            guidance,
-            seed,
-            start_s,
-            tell=used.append,
-        )
-        write_frames(out, frames, fps)
-    except (ValueError, VideoError, FileNotFoundError) as error:
-        click.echo(f"error: {error_sentence(error)}", err=True)
-        sys.exit(1)
-    for line in used:
-        click.echo(line)
-    click.echo(f"wrote {out}: {len(frames)} frames at {frames.shape[2]}x{frames.shape[1]}")
+    run_generate(
+        out,
+        lambda tell: generate_video(
+            models_dir, prompt, video, condition_frames, total_frames, steps, guidance, seed, start_s, tell=tell
+        ),
+    )
